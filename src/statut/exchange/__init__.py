@@ -1,0 +1,1 @@
+"""Data in and out: the fund exchange format, fund batches, external feeds and outgoing events."""
