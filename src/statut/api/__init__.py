@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): thin routers that call services. See docs/api.md."""

@@ -1,0 +1,111 @@
+"""Translations and locale formatting for pages and letters.
+
+Catalogues are gettext .po files under portal/locales/<lang>/LC_MESSAGES/messages.po, read with
+Babel at start-up (no compiled .mo to keep in sync). English is the source language; a test fails on
+any missing or fuzzy translation in fr, nl or de. Dates and amounts are formatted per locale with
+Babel (fr_BE, nl_BE, de_BE, en_GB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency as babel_format_currency
+from babel.support import Translations
+
+LANGUAGES: tuple[str, ...] = ("fr", "nl", "de", "en")
+LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "de": "de_BE", "en": "en_GB"}
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
+
+
+def catalog_path(lang: str) -> resources.abc.Traversable:
+    return resources.files("statut.portal").joinpath("locales", lang, "LC_MESSAGES", "messages.po")
+
+
+def read_catalog(lang: str) -> Catalog:
+    with catalog_path(lang).open("rb") as handle:
+        return read_po(handle, locale=LOCALES[lang])
+
+
+class _CatalogTranslations(Translations):
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self._catalog = {}
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            if isinstance(message.id, tuple):
+                for index, text in enumerate(message.string):
+                    if text:
+                        self._catalog[(message.id[0], index)] = text
+            elif message.string:
+                self._catalog[message.id] = message.string
+        self.plural = catalog.plural_func  # type: ignore[assignment]
+
+
+@cache
+def translations(lang: str) -> Translations:
+    if lang not in LANGUAGES:
+        lang = "en"
+    return _CatalogTranslations(read_catalog(lang))
+
+
+def negotiate(accept_language: str | None, preferred: str | None = None, default: str = "fr") -> str:
+    """The person's own choice when made, else the browser's Accept-Language, else the default."""
+    if preferred in LANGUAGES:
+        return preferred  # type: ignore[return-value]
+    if accept_language:
+        weighted: list[tuple[float, str]] = []
+        for part in accept_language.split(",")[:20]:
+            piece = part.strip().split(";")
+            tag = piece[0].strip().lower()[:2]
+            quality = 1.0
+            for param in piece[1:]:
+                if param.strip().startswith("q="):
+                    try:
+                        quality = float(param.strip()[2:])
+                    except ValueError:
+                        quality = 0.0
+            if tag in LANGUAGES:
+                weighted.append((quality, tag))
+        if weighted:
+            return max(weighted, key=lambda item: item[0])[1]
+    return default
+
+
+def format_date(value: date | None, lang: str, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return str(babel_format_date(value, format=fmt, locale=LOCALES.get(lang, "en_GB")))
+
+
+def format_amount(value: Decimal | int | None, lang: str, *, cents: bool = False) -> str:
+    if value is None:
+        return ""
+    amount = Decimal(value) / 100 if cents else Decimal(value)
+    return str(babel_format_currency(amount, "EUR", locale=LOCALES.get(lang, "en_GB")))
+
+
+def format_number(value: int, lang: str) -> str:
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale=LOCALES.get(lang, "en_GB")))
+
+
+def locale_display(lang: str) -> str:
+    return str(Locale.parse(LOCALES[lang]).get_display_name(LOCALES[lang]))
+
+
+def all_message_ids(langs: Iterable[str] = LANGUAGES) -> set[str]:
+    ids: set[str] = set()
+    for lang in langs:
+        ids.update(str(m.id) for m in read_catalog(lang) if m.id)
+    return ids

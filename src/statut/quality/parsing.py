@@ -1,0 +1,119 @@
+"""Text to typed values, column-wise: how a field of the exchange format becomes a typed column.
+
+The forms accepted are those of the exchange format v1 (statut.exchange.format): dates YYYY-MM-DD,
+amounts in euros with a dot or a comma before at most two decimals, years of four digits, quarters like
+2024Q1, flags 0 or 1. A value that does not have the form parses to null, and the validity rules of
+the catalogue (DAT-001, AMT-001, ...) report it; nothing here raises.
+
+Amounts become integer cents through an exact decimal of scale 2, never through a float, and only once
+the text is known to have at most two decimals: 0.1 + 0.2 is exactly 30 cents (Council Regulation (EC) No 1103/97,
+art. 5: amounts are rounded to the cent, so an amount with more than two decimals is an error, not
+something to round silently).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+YEAR_PATTERN = r"^[0-9]{4}$"
+QUARTER_PATTERN = r"^[0-9]{4}Q[1-4]$"
+FLAG_PATTERN = r"^[01]$"
+NUMBER_PATTERN = r"^-?[0-9]+(?:[.,][0-9]+)?$"
+"""Any decimal number in the format's notation; AMT-002/003/004 then say what is wrong with it."""
+
+MAX_INTEGER_DIGITS = 13
+"""10^13 euros (statut.domain.money.MAX_ABS_CENTS is 10^15 cents): beyond, an amount is a data error."""
+
+EARLIEST_DATE = date(1890, 1, 1)
+
+
+def parse_date(text: pl.Expr) -> pl.Expr:
+    """A real calendar date in YYYY-MM-DD form (2023-02-30 and 2023-2-3 give null)."""
+    return pl.when(text.str.contains(DATE_PATTERN)).then(text.str.to_date("%Y-%m-%d", strict=False))
+
+
+def parse_year(text: pl.Expr) -> pl.Expr:
+    return pl.when(text.str.contains(YEAR_PATTERN)).then(text.cast(pl.Int32, strict=False))
+
+
+def parse_flag(text: pl.Expr) -> pl.Expr:
+    return pl.when(text.str.contains(FLAG_PATTERN)).then(text == "1")
+
+
+def quarter_index(text: pl.Expr) -> pl.Expr:
+    """``year * 4 + quarter - 1`` (statut.domain.calendar.Quarter.index) for a well-formed quarter."""
+    well_formed = text.str.contains(QUARTER_PATTERN)
+    year = text.str.slice(0, 4).cast(pl.Int32, strict=False)
+    number = text.str.slice(5, 1).cast(pl.Int32, strict=False)
+    return pl.when(well_formed).then(year * 4 + number - 1).cast(pl.Int32)
+
+
+def quarter_start(index: pl.Expr) -> pl.Expr:
+    """First day of the quarter with this index."""
+    return pl.date(index // 4, (index % 4) * 3 + 1, 1)
+
+
+def quarter_end(index: pl.Expr) -> pl.Expr:
+    """First day after the quarter (half-open, as statut.domain.calendar.Quarter.end)."""
+    return quarter_start(index + 1)
+
+
+def quarter_text(index: pl.Expr) -> pl.Expr:
+    return pl.concat_str([(index // 4).cast(pl.String), pl.lit("Q"), (index % 4 + 1).cast(pl.String)])
+
+
+def quarter_index_of(day: pl.Expr) -> pl.Expr:
+    return (day.dt.year() * 4 + (day.dt.month() - 1) // 3).cast(pl.Int32)
+
+
+def is_number(text: pl.Expr) -> pl.Expr:
+    return text.str.contains(NUMBER_PATTERN)
+
+
+def _separator_position(text: pl.Expr) -> pl.Expr:
+    """Byte position of the decimal separator (the format allows a dot or a comma), null if none."""
+    return text.str.replace(",", ".", literal=True).str.find(".", literal=True)
+
+
+def decimal_digits(text: pl.Expr) -> pl.Expr:
+    """Number of digits after the decimal separator (0 when there is none), for a number."""
+    position = _separator_position(text)
+    return (text.str.len_bytes().cast(pl.Int64) - position - 1).fill_null(0)
+
+
+def integer_digits(text: pl.Expr) -> pl.Expr:
+    """Number of digits before the decimal separator (without the sign), for a number."""
+    sign = text.str.starts_with("-").cast(pl.Int64)
+    position = _separator_position(text).fill_null(text.str.len_bytes()).cast(pl.Int64)
+    return position - sign
+
+
+def parse_cents(text: pl.Expr) -> pl.Expr:
+    """Exact integer cents of an amount with at most two decimals and 13 integer digits, else null.
+
+    The text is first checked to be a number with at most two decimals and 13 integer digits; only
+    then is it read as a decimal with scale 2 (exact, no float) and multiplied by 100. The sign is kept,
+    so that AMT-003 can say "negative" about "-12.50" rather than "not a number".
+    """
+    well_formed = (
+        is_number(text) & (decimal_digits(text) <= 2) & (integer_digits(text) <= MAX_INTEGER_DIGITS)
+    )
+    exact = text.str.replace(",", ".", literal=True).cast(pl.Decimal(18, 2), strict=False)
+    return pl.when(well_formed).then((exact * 100).cast(pl.Int64, strict=False)).cast(pl.Int64)
+
+
+def cents_text(cents: pl.Expr) -> pl.Expr:
+    """Cents back to the format's notation (1234 → "12.34"), for messages and canonical lines."""
+    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    magnitude = cents.abs()
+    return pl.concat_str(
+        [
+            sign,
+            (magnitude // 100).cast(pl.String),
+            pl.lit("."),
+            (magnitude % 100).cast(pl.String).str.pad_start(2, "0"),
+        ]
+    )

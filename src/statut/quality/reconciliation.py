@@ -1,0 +1,173 @@
+"""Reconciliation: counts and hash totals proving that nothing was lost between a file and the register.
+
+For each record type, the file side gives: how many records were received, accepted, quarantined and
+already held (received = accepted + quarantined + already held), and for the accepted records a hash
+total and a control sum of amounts; for the quarantined ones a hash total of their raw lines. The gate
+computes the same figures from what landed (the typed rows it wrote, read back, and the raw lines of the
+quarantine entries) with the same functions and refuses to finish a batch whose figures differ.
+
+Hash total: SHA-256 over the sorted canonical lines of the typed records. A canonical line is the
+record's typed values in the column order of statut.exchange.frames (without person_key), dates ISO,
+booleans 0/1, amounts as integer cents, an absent value as the empty string (so NULL and '' in the
+store agree), fields separated by U+001F with backslash, newline and U+001F escaped. Sorting makes
+the total independent of the order in which rows are written or read back. The control sum of cents
+is exact (Int128), never a float.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import polars as pl
+
+from statut.exchange.format import RecordType
+from statut.exchange.frames import FRAME_SCHEMAS, conform, empty_frame
+
+_SEPARATOR = "\x1f"
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", _SEPARATOR: "\\x1f"}
+_HASH_CHUNK = 100_000
+UNKNOWN_TYPE = "unknown"
+"""Bucket of records whose record type is missing or not one of the format's."""
+
+
+def canonical_lines(record_type: RecordType, frame: pl.DataFrame) -> pl.Series:
+    """One canonical text line per typed record (see the module docstring)."""
+    typed = conform(record_type, frame)
+    parts = []
+    for name, dtype in FRAME_SCHEMAS[record_type].items():
+        if name == "person_key":
+            continue
+        column = pl.col(name)
+        if dtype == pl.Date:
+            text = column.dt.to_string("%Y-%m-%d")
+        elif dtype == pl.Boolean:
+            text = pl.when(column).then(pl.lit("1")).otherwise(pl.lit("0"))
+            text = pl.when(column.is_null()).then(None).otherwise(text)
+        elif dtype == pl.String:
+            text = column.str.replace_many(_ESCAPES)
+        else:
+            text = column.cast(pl.String)
+        parts.append(text.fill_null(""))
+    return typed.select(pl.concat_str(parts, separator=_SEPARATOR).alias("line")).get_column("line")
+
+
+def sha256_of_lines(lines: pl.Series) -> str:
+    """SHA-256 of the sorted lines joined by newlines, hashed in chunks (no giant Python list)."""
+    ordered = lines.sort()
+    digest = hashlib.sha256()
+    for start in range(0, ordered.len(), _HASH_CHUNK):
+        chunk = ordered.slice(start, _HASH_CHUNK)
+        if start:
+            digest.update(b"\n")
+        digest.update(chunk.str.join("\n").item().encode("utf-8"))
+    return digest.hexdigest()
+
+
+def cents_total(frame: pl.DataFrame) -> int | None:
+    if "amount_cents" not in frame.columns:
+        return None
+    total = frame.select(pl.col("amount_cents").cast(pl.Int128).sum()).item()
+    return int(total or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class LandedTotals:
+    """What a set of typed records of one type amounts to: count, hash total, control sum of cents."""
+
+    count: int
+    sha256: str
+    cents: int | None
+
+
+def totals_of(record_type: RecordType, frame: pl.DataFrame) -> LandedTotals:
+    """Totals of typed records (the accepted frame of a batch, or the rows read back from the store)."""
+    return LandedTotals(frame.height, sha256_of_lines(canonical_lines(record_type, frame)), cents_total(frame))
+
+
+def raw_totals(raws: pl.Series) -> LandedTotals:
+    """Totals of quarantined records: count and hash total of their raw lines."""
+    return LandedTotals(raws.len(), sha256_of_lines(raws.cast(pl.String).fill_null("")), None)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeTotals:
+    record_type: str
+    received: int
+    accepted: int
+    quarantined: int
+    already_held: int
+    accepted_totals: LandedTotals
+    quarantined_totals: LandedTotals
+
+    @property
+    def balanced(self) -> bool:
+        return self.received == self.accepted + self.quarantined + self.already_held
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """File-side figures of a batch, per record type (``unknown`` for unreadable types)."""
+
+    batch_sha256: str
+    types: dict[str, TypeTotals] = field(default_factory=dict)
+
+    @property
+    def received(self) -> int:
+        return sum(t.received for t in self.types.values())
+
+    @property
+    def balanced(self) -> bool:
+        return all(t.balanced for t in self.types.values())
+
+    def compare(
+        self,
+        landed: Mapping[RecordType, pl.DataFrame],
+        quarantined_raw: Mapping[str, pl.Series] | None = None,
+    ) -> list[str]:
+        """Differences between the file side and what landed; empty when the batch reconciles.
+
+        ``landed``: per record type, the typed rows this batch wrote (new records and corrections).
+        ``quarantined_raw``: per record type bucket, the raw lines of the quarantine entries written.
+        """
+        problems = [
+            f"{name}: received {t.received} != accepted {t.accepted} + quarantined {t.quarantined} "
+            f"+ already held {t.already_held}"
+            for name, t in self.types.items()
+            if not t.balanced
+        ]
+        for record_type in RecordType:
+            expected = self.types.get(record_type.value)
+            frame = landed.get(record_type)
+            if frame is None:
+                frame = empty_frame(record_type)
+            if expected is None and frame.height == 0:
+                continue
+            want = expected.accepted_totals if expected else totals_of(record_type, empty_frame(record_type))
+            problems += _differences(record_type.value, "accepted", want, totals_of(record_type, frame))
+        if quarantined_raw is not None:
+            for name, expected_type in self.types.items():
+                got = raw_totals(quarantined_raw.get(name, pl.Series([], dtype=pl.String)))
+                problems += _differences(name, "quarantined", expected_type.quarantined_totals, got)
+        return problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch_sha256": self.batch_sha256,
+            "received": self.received,
+            "balanced": self.balanced,
+            "types": {name: asdict(t) for name, t in self.types.items()},
+        }
+
+
+def _differences(name: str, what: str, want: LandedTotals, got: LandedTotals) -> list[str]:
+    out = []
+    if want.count != got.count:
+        out.append(f"{name}: {what} count {want.count} in the file, {got.count} landed")
+    if want.sha256 != got.sha256:
+        out.append(f"{name}: {what} hash total differs")
+    if want.cents is not None and want.cents != got.cents:
+        out.append(f"{name}: {what} amounts {want.cents} cents in the file, {got.cents} landed")
+    return out

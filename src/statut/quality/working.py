@@ -1,0 +1,112 @@
+"""The working frame: a batch as the rules see it.
+
+One row per record, in the order of the file, with:
+
+- ``_row`` (row position, UInt32), ``line`` (physical line in the file), ``record_type``;
+- ``<field>__text`` for every column of the exchange format: the value as sent, stripped of surrounding
+  whitespace, null when empty. Reports show these, and the rules about the form of a value read them;
+- the typed columns of statut.exchange.frames under their own names: ``national_number`` and the other
+  identifiers in compact form (python-stdnum's ``compact``), dates as ``pl.Date``, ``year``,
+  ``company_director`` (Boolean), ``amount_cents`` (exact integer cents), ``quarter`` and
+  ``quarter_index``; null where the text does not have the right form (a rule says why);
+- ``fund``: the code of the fund that sent the batch.
+
+A register frame (typed, from the store) plus a ``record_type`` column has the same typed columns, so
+the rules marked ``scan: true`` run on the register unchanged; :func:`union_frame` builds that frame
+from the typed frames of statut.exchange.frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from statut.exchange.format import CSV_COLUMNS, FIELD_BY_NAME, FieldKind, RecordType
+from statut.exchange.frames import FRAME_SCHEMAS
+from statut.quality.identifiers import PYTHON_WHITESPACE, compact_enterprise_number, compact_person_number
+from statut.quality.parsing import parse_cents, parse_date, parse_flag, parse_year, quarter_index
+
+TEXT_SUFFIX = "__text"
+PERSON_NUMBER_FIELDS = ("national_number", "child_national_number")
+
+
+def text_column(field: str) -> str:
+    """Name of the column holding the text of ``field`` as sent."""
+    return f"{field}{TEXT_SUFFIX}"
+
+
+def _typed(field: str) -> list[pl.Expr]:
+    text = pl.col(text_column(field))
+    kind = FIELD_BY_NAME[field].kind
+    if field in PERSON_NUMBER_FIELDS:
+        return [compact_person_number(text).alias(field)]
+    if field == "enterprise_number":
+        return [compact_enterprise_number(text).alias(field)]
+    if kind is FieldKind.DATE:
+        return [parse_date(text).alias(field)]
+    if kind is FieldKind.AMOUNT:
+        return [parse_cents(text).alias("amount_cents")]
+    if kind is FieldKind.YEAR:
+        return [parse_year(text).alias(field)]
+    if kind is FieldKind.FLAG:
+        return [parse_flag(text).alias(field)]
+    if kind is FieldKind.QUARTER:
+        return [text.alias(field), quarter_index(text).alias("quarter_index")]
+    return [text.alias(field)]
+
+
+_SPARSE_SHARE = 0.25
+"""A field filled on fewer rows than this share (an enterprise number, a child's national number) is
+parsed on those rows only and scattered back: polars evaluates an expression on every row, nulls too."""
+
+
+def working_frame(records: pl.DataFrame, fund_code: str) -> pl.DataFrame:
+    """Build the working frame from the records of a RawBatch (columns line, raw and CSV_COLUMNS)."""
+    stripped = (
+        records.lazy()
+        .select(
+            pl.col("line"),
+            *[
+                pl.col(name)
+                .str.strip_chars(PYTHON_WHITESPACE)
+                .pipe(lambda text: pl.when(text.str.len_bytes() == 0).then(None).otherwise(text))
+                .alias(text_column(name))
+                for name in CSV_COLUMNS
+            ],
+        )
+        .with_row_index("_row")
+        .collect()
+    )
+    height = stripped.height
+    filled = stripped.select(pl.all().is_not_null().sum()).row(0, named=True) if height else {}
+    sparse = [name for name in CSV_COLUMNS if height and filled[text_column(name)] < height * _SPARSE_SHARE]
+    dense = [expr for name in CSV_COLUMNS if name not in sparse for expr in _typed(name)]
+    frame = stripped.lazy().with_columns(*dense, pl.lit(fund_code, dtype=pl.String).alias("fund")).collect()
+    for name in sparse:
+        subset = stripped.lazy().filter(pl.col(text_column(name)).is_not_null()).select(
+            "_row", *_typed(name)
+        )
+        computed = subset.collect()
+        positions = computed.get_column("_row").cast(pl.Int64)
+        columns = []
+        for column in computed.columns[1:]:
+            values = computed.get_column(column)
+            full = pl.repeat(None, height, dtype=values.dtype, eager=True).alias(column)
+            columns.append(full.scatter(positions, values) if values.len() else full)
+        frame = frame.with_columns(columns)
+    return frame
+
+
+def union_frame(frames: Mapping[RecordType, pl.DataFrame]) -> pl.DataFrame:
+    """One frame of typed records of several types (e.g. the register's), with ``record_type`` and
+    ``_row``: the shape the rules marked ``scan: true`` and the cross checks expect."""
+    parts = [
+        frame.select([c for c in FRAME_SCHEMAS[record_type] if c in frame.columns]).with_columns(
+            pl.lit(record_type.value, dtype=pl.String).alias("record_type")
+        )
+        for record_type, frame in frames.items()
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"_row": pl.UInt32, "record_type": pl.String})
+    return pl.concat(parts, how="diagonal_relaxed").with_row_index("_row")

@@ -1,0 +1,366 @@
+"""The register's tables, in SQLAlchemy Core, mapped outside the domain.
+
+The domain entities are frozen dataclasses; repositories (one module per aggregate in this package)
+convert rows to entities and back. There is no ORM mapping: bulk paths write columns, not objects.
+
+Conventions (the same on SQLite and PostgreSQL; Alembic migrations build exactly this metadata):
+
+- Amounts are integer cents (``*_cents``, BIGINT): exact on both databases, no float anywhere.
+- Every fact row references the ``change`` (the unit of work) that recorded it: who, when, why and
+  from which source. ``recorded_at`` repeats the change's instant on the row so that record-time
+  queries need no join.
+- History is never overwritten. Versioned tables carry **record time** (``recorded_at`` /
+  ``superseded_at``: when the register knew the row) and, where the fact is about a period of the
+  world, **valid time** (``valid_from`` / ``valid_to``, half-open ``[from, to)``, NULL = open).
+  A correction sets ``superseded_at``/``superseded_by`` on the old version and inserts a new one;
+  a delete is a supersession without replacement. Rows are never deleted.
+- Partial unique indexes (``... WHERE superseded_at IS NULL``) guarantee at most one current version
+  per natural key where the key fixes the valid period (an income year, a contribution quarter).
+- Quarters are stored as text ``2024Q1``: readable, and it sorts chronologically.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from statut.store.types import BigIntegerKey, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+QUARTER_LENGTH = 6  # "2024Q1"
+NATIONAL_NUMBER_LENGTH = 11
+ENTERPRISE_NUMBER_LENGTH = 10
+CURRENT = text("superseded_at IS NULL")
+
+
+def _record_time() -> list[Column[object] | CheckConstraint]:
+    """Record time and provenance: when the register learnt the row and when it stopped believing it."""
+    return [
+        Column("recorded_at", UtcDateTime(), nullable=False),
+        Column("superseded_at", UtcDateTime(), nullable=True),
+        Column("change_id", BigInteger(), ForeignKey("change.change_id"), nullable=False),
+        Column("superseded_by", BigInteger(), ForeignKey("change.change_id"), nullable=True),
+        CheckConstraint("superseded_at IS NULL OR superseded_at >= recorded_at", name="record_time"),
+    ]
+
+
+def _valid_time() -> list[Column[object] | CheckConstraint]:
+    """Valid time, half-open: the period of the world the fact is about."""
+    return [
+        Column("valid_from", Date(), nullable=False),
+        Column("valid_to", Date(), nullable=True),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_time"),
+    ]
+
+
+change = Table(
+    "change",
+    metadata,
+    Column("change_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("source", String(200), nullable=False),
+    Index("ix_change_recorded_at", "recorded_at"),
+    comment="One row per unit of work that wrote to the register: who, when, why, from which source.",
+)
+
+fund = Table(
+    "fund",
+    metadata,
+    Column("fund_code", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("fee_rate_ppm", Integer(), nullable=False, comment="Management fee in parts per million (3.05% = 30500)."),
+    Column("languages", String(32), nullable=False, comment="Comma-separated language codes, e.g. 'fr,nl'."),
+    Column("email", String(200), nullable=False),
+    Column("phone", String(50), nullable=False),
+    Column("website", String(200), nullable=False),
+    Column("is_auxiliary", Boolean(), nullable=False),
+    Column("change_id", BigInteger(), ForeignKey("change.change_id"), nullable=False),
+    CheckConstraint("fee_rate_ppm >= 0 AND fee_rate_ppm < 1000000", name="fee_rate"),
+    comment="Reference list of social insurance funds; every edit is in the ledger with its old values.",
+)
+
+person = Table(
+    "person",
+    metadata,
+    Column("person_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("change_id", BigInteger(), ForeignKey("change.change_id"), nullable=False),
+    comment="Stable surrogate identity of a person; national numbers may change (BIS -> INSZ).",
+)
+
+person_identifier = Table(
+    "person_identifier",
+    metadata,
+    Column("identifier_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False),
+    Column("value", String(NATIONAL_NUMBER_LENGTH), nullable=False),
+    Column("kind", String(8), nullable=False),
+    *_record_time(),
+    CheckConstraint("kind IN ('insz', 'bis')", name="kind"),
+    Index("ix_person_identifier_person_id", "person_id"),
+    Index(
+        "uq_person_identifier_current_value",
+        "value",
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    ),
+    Index("ix_person_identifier_value", "value"),
+    comment="National numbers (INSZ/NISS and BIS) of a person, with their history.",
+)
+
+person_version = Table(
+    "person_version",
+    metadata,
+    Column("version_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False),
+    Column("last_name", String(200), nullable=False),
+    Column("first_name", String(200), nullable=False),
+    Column("birth_date", Date(), nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("postal_code", String(10), nullable=True),
+    Column("municipality", String(200), nullable=True),
+    Column("street", String(200), nullable=True),
+    Column("country", String(2), nullable=True),
+    Column("death_date", Date(), nullable=True),
+    *_valid_time(),
+    *_record_time(),
+    CheckConstraint("sex IN ('M', 'F')", name="sex"),
+    Index("ix_person_version_person_id", "person_id"),
+    comment="Civil data of a person, bitemporal.",
+)
+
+affiliation = Table(
+    "affiliation",
+    metadata,
+    Column("version_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("affiliation_id", BigInteger(), nullable=False, comment="Logical affiliation, stable across versions."),
+    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False),
+    Column("fund_code", String(16), ForeignKey("fund.fund_code"), nullable=False),
+    Column("capacity", String(20), nullable=False),
+    Column("company_director", Boolean(), nullable=False),
+    Column("enterprise_number", String(ENTERPRISE_NUMBER_LENGTH), nullable=True),
+    *_valid_time(),
+    *_record_time(),
+    CheckConstraint(
+        "capacity IN ('main', 'complementary', 'student', 'assisting_spouse', 'active_pensioner')",
+        name="capacity",
+    ),
+    Index("ix_affiliation_person_id", "person_id"),
+    Index("ix_affiliation_fund_code_person_id", "fund_code", "person_id"),
+    Index("ix_affiliation_affiliation_id", "affiliation_id"),
+    comment="Affiliation of a person to a fund in a capacity; valid time is the affiliation period.",
+)
+
+income = Table(
+    "income",
+    metadata,
+    Column("version_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False),
+    Column("year", Integer(), nullable=False),
+    Column("amount_cents", BigInteger(), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    *_valid_time(),
+    *_record_time(),
+    CheckConstraint("source IN ('tax_authority', 'estimate', 'fund')", name="source"),
+    CheckConstraint("status IN ('provisional', 'definitive')", name="status"),
+    Index("ix_income_person_id_year", "person_id", "year"),
+    Index(
+        "uq_income_current_key",
+        "person_id",
+        "year",
+        "source",
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    ),
+    comment="Annual net taxable professional income; valid time is the income year.",
+)
+
+contribution = Table(
+    "contribution",
+    metadata,
+    Column("version_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False),
+    Column("fund_code", String(16), ForeignKey("fund.fund_code"), nullable=False),
+    Column("quarter", String(QUARTER_LENGTH), nullable=False),
+    Column("due_cents", BigInteger(), nullable=False),
+    Column("paid_cents", BigInteger(), nullable=False),
+    Column("status", String(10), nullable=False),
+    *_valid_time(),
+    *_record_time(),
+    CheckConstraint("status IN ('due', 'paid', 'partial', 'unpaid', 'exempted')", name="status"),
+    Index("ix_contribution_person_id", "person_id"),
+    Index("ix_contribution_quarter_fund_code", "quarter", "fund_code"),
+    Index(
+        "uq_contribution_current_key",
+        "person_id",
+        "fund_code",
+        "quarter",
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    ),
+    comment="Social contribution of a quarter (RD n°38 of 27 July 1967, art. 11); valid time is the quarter.",
+)
+
+payment = Table(
+    "payment",
+    metadata,
+    Column("payment_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False),
+    Column("fund_code", String(16), ForeignKey("fund.fund_code"), nullable=False),
+    Column("payment_date", Date(), nullable=False),
+    Column("amount_cents", BigInteger(), nullable=False),
+    Column("quarter", String(QUARTER_LENGTH), nullable=True, comment="Quarter the payment is allocated to."),
+    *_record_time(),
+    Index("ix_payment_person_id_fund_code_quarter", "person_id", "fund_code", "quarter"),
+    comment="A payment received by a fund; an event, so record time only.",
+)
+
+career_quarter = Table(
+    "career_quarter",
+    metadata,
+    Column("version_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False),
+    Column("quarter", String(QUARTER_LENGTH), nullable=False),
+    Column("counts_for_pension", Boolean(), nullable=False),
+    Column("reason", String(12), nullable=False),
+    *_record_time(),
+    CheckConstraint("reason IN ('paid', 'assimilated', 'exempted', 'unpaid')", name="reason"),
+    Index("ix_career_quarter_person_id", "person_id"),
+    Index(
+        "uq_career_quarter_current_key",
+        "person_id",
+        "quarter",
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    ),
+    comment="Quarters of the pension career, derived from contributions; recomputation supersedes.",
+)
+
+life_event = Table(
+    "life_event",
+    metadata,
+    Column("event_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False),
+    Column("event_type", String(20), nullable=False),
+    Column("event_date", Date(), nullable=False),
+    Column("child_national_number", String(NATIONAL_NUMBER_LENGTH), nullable=True),
+    Column("details", Text(), nullable=False, comment="Other details, a JSON object of strings."),
+    *_record_time(),
+    CheckConstraint(
+        "event_type IN ('birth', 'cessation', 'bankruptcy', 'death', 'address_change')",
+        name="event_type",
+    ),
+    Index("ix_life_event_person_id", "person_id"),
+    comment="Births, cessations, bankruptcies, deaths and changes of address.",
+)
+
+enterprise = Table(
+    "enterprise",
+    metadata,
+    Column("version_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("enterprise_number", String(ENTERPRISE_NUMBER_LENGTH), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("start_date", Date(), nullable=True),
+    Column("end_date", Date(), nullable=True),
+    *_record_time(),
+    CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date > start_date", name="period"),
+    Index(
+        "uq_enterprise_current_number",
+        "enterprise_number",
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    ),
+    Index("ix_enterprise_enterprise_number", "enterprise_number"),
+    comment="Enterprises (KBO/BCE), versioned in record time.",
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("seq", BigInteger(), primary_key=True, autoincrement=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("entity_type", String(50), nullable=False),
+    Column("entity_key", String(200), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("change_id", BigInteger(), ForeignKey("change.change_id"), nullable=True),
+    Column("payload", Text(), nullable=False, comment="Canonical JSON, hashed byte for byte."),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Index("ix_ledger_entity_type_entity_key", "entity_type", "entity_key"),
+    comment="Append-only SHA-256 hash chain of every change (and, later, of reads of personal data).",
+)
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("head_id", Integer(), primary_key=True, autoincrement=False),
+    Column("seq", BigInteger(), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=True),
+    CheckConstraint("head_id = 1", name="single_row"),
+    comment="Anchor of the ledger: the last sequence number and hash, so truncation is detectable.",
+)
+
+#: Tables in the order a bulk load fills them (parents first).
+LOAD_ORDER: tuple[Table, ...] = (
+    person,
+    person_identifier,
+    person_version,
+    affiliation,
+    income,
+    contribution,
+    payment,
+    career_quarter,
+    life_event,
+)
+
+#: Tables holding facts about people, emptied together by test fixtures and inspected by ``db info``.
+REGISTER_TABLES: tuple[Table, ...] = (
+    change,
+    fund,
+    person,
+    person_identifier,
+    person_version,
+    affiliation,
+    income,
+    contribution,
+    payment,
+    career_quarter,
+    life_event,
+    enterprise,
+    ledger,
+    ledger_head,
+)
