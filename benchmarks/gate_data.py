@@ -45,7 +45,7 @@ def _national_numbers(birth: pl.Series, counter: np.ndarray) -> pl.Series:
     return frame.select(pl.concat_str([first9, check]).alias("nn")).get_column("nn")
 
 
-def generate(records: int, seed: int = 7, fund: str = "F101") -> tuple[pl.DataFrame, pl.DataFrame]:
+def generate(records: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(file frame of strings in CSV_COLUMNS order, manifest of injected defects by row)."""
     rng = np.random.default_rng(seed)
     people = max(1, records // RECORDS_PER_PERSON)
@@ -160,7 +160,7 @@ def _inject(frame: pl.DataFrame, rng: np.random.Generator) -> tuple[pl.DataFrame
         .alias("quarter"),
         pl.when(d == "missing_mandatory").then(None).otherwise(pl.col("record_id")).alias("record_id"),
         pl.when((d == "formula") & is_person)
-        .then(pl.lit("=HYPERLINK(\"http://x\")"))
+        .then(pl.lit('=HYPERLINK("http://x")'))
         .otherwise(pl.col("last_name"))
         .alias("last_name"),
     )

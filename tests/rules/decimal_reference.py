@@ -35,7 +35,7 @@ class Expected:
     indexed_income: int = 0
 
 
-class _Missing(Exception):
+class _MissingError(Exception):
     def __init__(self, error: str) -> None:
         self.error = error
 
@@ -44,7 +44,7 @@ def _get(parameters: ParameterSet, name: str, year: int) -> Decimal:
     try:
         return parameters.scalar(name, date(year, 1, 1))
     except MissingParameterError:
-        raise _Missing("missing_parameter") from None
+        raise _MissingError("missing_parameter") from None
 
 
 def _maybe(parameters: ParameterSet, name: str, year: int) -> Decimal | None:
@@ -55,8 +55,10 @@ def _maybe(parameters: ParameterSet, name: str, year: int) -> Decimal | None:
 
 
 def _brackets(parameters: ParameterSet, year: int, capacity: str, base: Decimal) -> Decimal:
-    first_rate = "contributions.rates.active_pensioner_first_bracket" if capacity == "active_pensioner" else (
-        "contributions.rates.first_bracket"
+    first_rate = (
+        "contributions.rates.active_pensioner_first_bracket"
+        if capacity == "active_pensioner"
+        else ("contributions.rates.first_bracket")
     )
     rate1 = _get(parameters, first_rate, year)
     rate2 = _get(parameters, "contributions.rates.second_bracket", year)
@@ -95,13 +97,13 @@ def _annual_exact(parameters: ParameterSet, year: int, capacity: str, annualised
         if main_minimum is not None:
             if annualised >= main_minimum:
                 return unbounded
-            raise _Missing("minimum_unknown")
+            raise _MissingError("minimum_unknown")
         published = _maybe(parameters, "contributions.main.minimum_quarterly_contribution", year)
         if published is None:
-            raise _Missing("missing_parameter")
+            raise _MissingError("missing_parameter")
         if (unbounded / 4).quantize(CENT, rounding=ROUND_HALF_UP) > published:
             return unbounded
-        raise _Missing("minimum_unknown")
+        raise _MissingError("minimum_unknown")
 
 
 def _input_error(year: int, capacity: str, income: Decimal, quarters: int, primo: int, fee_rate: Decimal) -> str:
@@ -146,7 +148,7 @@ def final_contribution(
         annualised = income * 4 / quarters
         try:
             exact = _annual_exact(parameters, year, capacity, annualised, bool(primo))
-        except _Missing as missing:
+        except _MissingError as missing:
             return Expected(error=missing.error)
     return _with_fees(exact, fee_rate)
 
@@ -188,7 +190,7 @@ def provisional_contribution(
                 return _flat(_get(parameters, "contributions.main.minimum_quarterly_contribution", year), fee_rate)
             basis = minimum
         return _with_fees(_annual_exact(parameters, year, capacity, basis, bool(primo)), fee_rate)
-    except _Missing as missing:
+    except _MissingError as missing:
         return Expected(error=missing.error)
 
 

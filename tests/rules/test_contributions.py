@@ -8,13 +8,14 @@ import pytest
 from statut.rules import (
     CapacityCode,
     CaseErrorCode,
+    due_quarter_count,
     final_contributions,
     provisional_contributions,
     quarters_due,
     regularisation,
 )
 from statut.rules.arithmetic import div_round_half_up, mul_div_round_half_up
-from tests.rules.conftest import cents
+from tests.rules.helpers import cents
 
 MAIN = CapacityCode.MAIN
 
@@ -64,7 +65,9 @@ def test_a_bad_case_does_not_stop_the_others() -> None:
 
 
 def test_the_fee_is_the_rounded_quarterly_amount_times_the_fund_rate() -> None:
-    result = final_contributions([2021, 2025], MAIN, [cents("14042.57"), cents("17008.88")], fee_rate_ppm=[39_500, 30_500])
+    result = final_contributions(
+        [2021, 2025], MAIN, [cents("14042.57"), cents("17008.88")], fee_rate_ppm=[39_500, 30_500]
+    )
     assert result.quarterly.tolist() == [71968, 87171]
     assert result.fee.tolist() == [2843, 2659]
     assert result.quarterly_with_fees.tolist() == [74811, 89830]
@@ -105,12 +108,10 @@ def test_a_starter_pays_the_flat_provisional_contribution_whatever_the_income() 
 
 
 def test_exempted_quarters_are_not_due_and_only_the_main_capacity_can_be_exempted() -> None:
-    due, error = quarters_due(
-        [[1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 1, 1]],
-        [[0, 0, 1, 1], [0, 1, 0, 0], [1, 0, 0, 0]],
-        [MAIN, MAIN, CapacityCode.COMPLEMENTARY],
-    )
-    assert due.sum(axis=1).tolist() == [2, 1, 3]
+    active = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 1, 1]]).T  # quarter-major: (4, n)
+    exempted = np.array([[0, 0, 1, 1], [0, 1, 0, 0], [1, 0, 0, 0]]).T
+    due, error = quarters_due(active, exempted, [MAIN, MAIN, CapacityCode.COMPLEMENTARY])
+    assert due_quarter_count(due).tolist() == [2, 1, 3]
     assert [CaseErrorCode(int(c)).name for c in error] == ["NONE", "NONE", "EXEMPTION_NOT_MAIN"]
 
 
@@ -128,3 +129,8 @@ def test_scaled_multiplication_is_exact_for_the_largest_incomes() -> None:
     got = mul_div_round_half_up(amounts, 118_678_260, 100_000_000)
     expected = [(a * 118_678_260 * 2 + 100_000_000) // 200_000_000 for a in amounts.tolist()]
     assert got.tolist() == expected
+
+
+def test_quarterly_tables_must_be_quarter_major() -> None:
+    with pytest.raises(ValueError, match="quarter-major"):
+        quarters_due(np.ones((3, 4)), np.zeros((3, 4)), MAIN)

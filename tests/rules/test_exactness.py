@@ -64,7 +64,12 @@ def test_final_contributions_agree_with_the_decimal_reference(batch: list[tuple[
         )
         got_error = "" if result.error[index] == 0 else result.error_name(index)
         assert got_error == expected.error, (y, cap, inc, q, p, f)
-        assert (result.annual[index], result.quarterly[index], result.fee[index], result.quarterly_with_fees[index]) == (
+        assert (
+            result.annual[index],
+            result.quarterly[index],
+            result.fee[index],
+            result.quarterly_with_fees[index],
+        ) == (
             expected.annual,
             expected.quarterly,
             expected.fee,
@@ -74,11 +79,15 @@ def test_final_contributions_agree_with_the_decimal_reference(batch: list[tuple[
 
 @SETTINGS
 @given(st.lists(st.tuples(years, capacities, incomes, st.booleans(), st.booleans()), max_size=40))
-def test_provisional_contributions_agree_with_the_decimal_reference(batch: list[tuple[int, str, int, bool, bool]]) -> None:
+def test_provisional_contributions_agree_with_the_decimal_reference(
+    batch: list[tuple[int, str, int, bool, bool]],
+) -> None:
     parameters = load_parameters()
     for y, cap, inc, starter, primo in batch:
         got = provisional_contributions(y, capacity_code(cap), inc, starter=int(starter), primo_starter=int(primo))
-        expected = decimal_reference.provisional_contribution(parameters, y, cap, Decimal(inc) / 100, int(starter), int(primo))
+        expected = decimal_reference.provisional_contribution(
+            parameters, y, cap, Decimal(inc) / 100, int(starter), int(primo)
+        )
         got_error = "" if got.error[0] == 0 else got.error_name(0)
         assert got_error == expected.error, (y, cap, inc, starter, primo)
         assert got.quarterly[0] == expected.quarterly, (y, cap, inc, starter, primo)
@@ -90,6 +99,6 @@ def test_provisional_contributions_agree_with_the_decimal_reference(batch: list[
 @SETTINGS
 @given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=4, max_size=4), st.integers(2019, 2030))
 def test_late_increases_agree_with_the_decimal_reference(unpaid: list[int], year: int) -> None:
-    got = late_increases([unpaid], year)
+    got = late_increases(unpaid, year)
     three, seven = decimal_reference.late_increases(load_parameters(), year, [Decimal(v) / 100 for v in unpaid])
     assert (int(got.quarterly.sum()), int(got.january[0])) == (three, seven)

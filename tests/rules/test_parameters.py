@@ -15,12 +15,14 @@ def test_every_value_has_a_date_a_unit_a_label_in_four_languages_and_a_reference
     assert len(baseline) >= 30
     for name in baseline:
         parameter = baseline[name]
-        assert parameter.unit and parameter.legal_basis, name
+        assert parameter.unit, name
+        assert parameter.legal_basis, name
         assert set(parameter.label) == set(LANGUAGES)
         for entry in parameter.values:
             assert isinstance(entry.start, date)
             if entry.value is None:
-                assert entry.status is ValueStatus.UNCONFIRMED and (entry.note or entry.reference), name
+                assert entry.status is ValueStatus.UNCONFIRMED, name
+                assert entry.note or entry.reference, name
             else:
                 assert entry.reference, f"{name} {entry.start} has no reference"
 
@@ -61,7 +63,9 @@ def test_figures_of_the_domain_reference(baseline: ParameterSet, name: str, year
         ("contributions.thresholds.first", 2027),  # a yearly amount never carries into the next year
     ],
 )
-def test_a_figure_the_domain_reference_lacks_is_missing_not_guessed(baseline: ParameterSet, name: str, year: int) -> None:
+def test_a_figure_the_domain_reference_lacks_is_missing_not_guessed(
+    baseline: ParameterSet, name: str, year: int
+) -> None:
     with pytest.raises(MissingParameterError, match=str(year)):
         baseline.scalar(name, date(year, 1, 1))
 
@@ -100,7 +104,9 @@ def test_the_published_minimum_quarterly_contribution_is_the_minimum_income_time
         if income is None or quarterly is None or income.value is None or quarterly.value is None:
             continue
         rate = baseline.scalar("contributions.rates.first_bracket", day)
-        assert Decimal(str(income.value)) * rate / 4 == pytest.approx(Decimal(str(quarterly.value)), abs=Decimal("0.005"))
+        assert Decimal(str(income.value)) * rate / 4 == pytest.approx(
+            Decimal(str(quarterly.value)), abs=Decimal("0.005")
+        )
         computed = (Decimal(str(income.value)) * rate / 4).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         assert computed == quarterly.value, year
         checked += 1
@@ -161,12 +167,15 @@ x.y:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ('    - {from: 2025-01-01, value: 1.5, reference: r}\n', "never floats"),
+        ("    - {from: 2025-01-01, value: 1.5, reference: r}\n", "never floats"),
         ("    - {from: 2025-01-01, value: null, note: n}\n", "status: unconfirmed"),
         ('    - {from: 2025-01-01, value: "1.5"}\n', "legal reference"),
         ('    - {from: 2025-03-01, value: "1.5", reference: r}\n', "1 January"),
         ('    - {from: 2025-01-01, value: "1.5", reference: r, colour: blue}\n', "unknown keys"),
-        ('    - {from: 2026-01-01, value: "1", reference: r}\n    - {from: 2025-01-01, value: "1", reference: r}\n', "order"),
+        (
+            '    - {from: 2026-01-01, value: "1", reference: r}\n    - {from: 2025-01-01, value: "1", reference: r}\n',
+            "order",
+        ),
     ],
 )
 def test_a_malformed_parameter_file_is_refused_with_a_clear_reason(values: str, message: str) -> None:

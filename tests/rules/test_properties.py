@@ -50,7 +50,9 @@ def test_contributions_never_fall_when_the_income_rises(
 
 @settings(max_examples=200, deadline=None)
 @given(YEARS, CAPACITY, st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=30), QUARTERS)
-def test_contributions_are_constant_above_the_ceiling(year: int, capacity: int, extra: list[int], quarters: int) -> None:
+def test_contributions_are_constant_above_the_ceiling(
+    year: int, capacity: int, extra: list[int], quarters: int
+) -> None:
     entry = load_parameters()["contributions.thresholds.ceiling"].entry_on(date(year, 1, 1))
     if entry is None or entry.value is None:
         return

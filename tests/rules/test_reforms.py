@@ -40,7 +40,9 @@ def test_applying_a_reform_leaves_the_baseline_unchanged(baseline: ParameterSet)
     assert baseline.scalar("contributions.rates.first_bracket", date(2025, 6, 1)) == Decimal("0.205")
     after = final_contributions([2024, 2025, 2025], CapacityCode.MAIN, [5_000_000, 5_000_000, 0])
     assert after.quarterly.tolist() == before.quarterly.tolist()
-    under_reform = final_contributions([2024, 2025, 2025], CapacityCode.MAIN, [5_000_000, 5_000_000, 0], parameters=reformed)
+    under_reform = final_contributions(
+        [2024, 2025, 2025], CapacityCode.MAIN, [5_000_000, 5_000_000, 0], parameters=reformed
+    )
     assert under_reform.quarterly[0] == before.quarterly[0]  # 2024 is before the reform
     assert under_reform.quarterly[1] == 237_500  # 50,000 x 19 % / 4
     assert under_reform.quarterly[2] == 80_792  # 17,008.88 x 19 % / 4 = 807.9218
@@ -48,7 +50,9 @@ def test_applying_a_reform_leaves_the_baseline_unchanged(baseline: ParameterSet)
     assert reformed["contributions.rates.first_bracket"].entry_on(date(2025, 1, 1)).status is ValueStatus.REFORM  # type: ignore[union-attr]
 
 
-def test_a_reform_can_fill_a_year_the_legislation_leaves_open_and_it_stays_marked_as_reform(baseline: ParameterSet) -> None:
+def test_a_reform_can_fill_a_year_the_legislation_leaves_open_and_it_stays_marked_as_reform(
+    baseline: ParameterSet,
+) -> None:
     reform = parse_reform(
         """
 name: hypothesis-2020
@@ -82,8 +86,12 @@ def test_the_budget_effect_compares_baseline_and_reform_on_a_population(baseline
 
 def test_a_reform_of_an_unknown_parameter_or_without_a_name_is_refused(baseline: ParameterSet) -> None:
     with pytest.raises(UnknownParameterError):
-        apply_reform(baseline, parse_reform('name: x\noverrides:\n  contributions.nope:\n    - {from: 2025-01-01, value: "1"}\n'))
+        apply_reform(
+            baseline, parse_reform('name: x\noverrides:\n  contributions.nope:\n    - {from: 2025-01-01, value: "1"}\n')
+        )
     with pytest.raises(ParameterFileError, match="name"):
         parse_reform('overrides:\n  contributions.rates.first_bracket:\n    - {from: 2025-01-01, value: "1"}\n')
     with pytest.raises(ParameterFileError, match="floats"):
-        parse_reform("name: x\noverrides:\n  contributions.rates.first_bracket:\n    - {from: 2025-01-01, value: 0.19}\n")
+        parse_reform(
+            "name: x\noverrides:\n  contributions.rates.first_bracket:\n    - {from: 2025-01-01, value: 0.19}\n"
+        )

@@ -36,7 +36,14 @@ def test_maternity_aid() -> None:
 
 def test_bridging_right_duration_and_amount() -> None:
     result = bridging_right(
-        [BridgingTrigger.BANKRUPTCY, BridgingTrigger.FORCED_INTERRUPTION, BridgingTrigger.NONE, BridgingTrigger.UNKNOWN, BridgingTrigger.ECONOMIC_CESSATION, BridgingTrigger.BANKRUPTCY],
+        [
+            BridgingTrigger.BANKRUPTCY,
+            BridgingTrigger.FORCED_INTERRUPTION,
+            BridgingTrigger.NONE,
+            BridgingTrigger.UNKNOWN,
+            BridgingTrigger.ECONOMIC_CESSATION,
+            BridgingTrigger.BANKRUPTCY,
+        ],
         ["2024-02-01", "2025-01-01", "2025-01-01", "2025-01-01", "2022-06-30", "2025-01-01"],
         [60, 25, 80, 80, 80, UNK],
         [Y, NO, Y, Y, Y, Y],
@@ -58,7 +65,9 @@ def test_bridging_right_with_unknown_dependants_is_eligible_without_an_amount() 
 
 
 def test_pension_legal_age_early_pension_and_earliest_date() -> None:
-    births = np.array(["1959-06-01", "1962-03-15", "1962-03-15", "1970-01-01", "NaT", "1966-01-01"], dtype="datetime64[D]")
+    births = np.array(
+        ["1959-06-01", "1962-03-15", "1962-03-15", "1970-01-01", "NaT", "1966-01-01"], dtype="datetime64[D]"
+    )
     result = pension_right(births, [20, 43, 30, 10, 40, UNK], as_of=date(2025, 6, 1), continuing=[0, 0, 0, 1, 0, 0])
     assert outcomes(result) == ["eligible", "eligible", "not_eligible", "not_eligible", "missing_data", "missing_data"]
     assert result.legal_age.tolist()[:4] == [65, 66, 66, 67]

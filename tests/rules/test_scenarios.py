@@ -23,8 +23,10 @@ from statut.rules import (
     bridging_right,
     capacity_code,
     career,
+    due_quarter_count,
     final_contributions,
     late_increases,
+    load_parameters,
     pension_right,
     provisional_contributions,
     quarter_status,
@@ -34,7 +36,7 @@ from statut.rules import (
 )
 from statut.rules.explain import parse_fee_rate
 from tests.rules import decimal_reference
-from tests.rules.conftest import cents, euros
+from tests.rules.helpers import cents, euros
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 Scenario = dict[str, Any]
@@ -79,7 +81,7 @@ def run_final(scenario: Scenario) -> None:
     )
     _check_contribution(result, scenario["expected"])
     reference = decimal_reference.final_contribution(
-        load_params(),
+        load_parameters(),
         year,
         given["capacity"],
         Decimal(given["income"]),
@@ -109,39 +111,39 @@ def run_provisional(scenario: Scenario) -> None:
 def run_regularisation(scenario: Scenario) -> None:
     given, expected, year = scenario["input"], scenario["expected"], scenario["period"]
     code = capacity_code(given["capacity"])
-    due, error = quarters_due([given["active"]], [given["exempted"]], code)
+    due, error = quarters_due(given["active"], given["exempted"], code)
     if "error" in expected:
         assert _error_name(error[0]) == expected["error"]
         return
     provisional = provisional_contributions(year, code, cents(given["income_n3"]))
     final = final_contributions(year, code, cents(given["income"]))
     paid = provisional.quarterly * given["provisional_quarters_paid"]
-    result = regularisation(final.quarterly, paid, due.sum(axis=1))
+    result = regularisation(final.quarterly, paid, due_quarter_count(due))
     assert euros(provisional.quarterly[0]) == expected["provisional_quarterly"]
     assert euros(final.quarterly[0]) == expected["final_quarterly"]
     assert euros(result[0]) == expected["regularisation"]
     if "career_quarters" in expected:
-        due_per_quarter = np.where(due, final.quarterly[:, None], 0)
-        status = quarter_status([given["active"]], [given["exempted"]], due_per_quarter, due_per_quarter.sum(axis=1))
+        due_per_quarter = due * final.quarterly  # quarter-major (4, 1)
+        status = quarter_status(given["active"], given["exempted"], due_per_quarter, due_per_quarter.sum(axis=0))
         counted = career(status, as_of=date(year, 12, 31))
         assert counted.quarters[0] == expected["career_quarters"]
 
 
 def run_late_increases(scenario: Scenario) -> None:
     given, expected = scenario["input"], scenario["expected"]
-    unpaid = unpaid_at_quarter_ends([[cents(v) for v in given["due"]]], [[cents(v) for v in given["paid"]]])
+    unpaid = unpaid_at_quarter_ends([cents(v) for v in given["due"]], [cents(v) for v in given["paid"]])
     result = late_increases(unpaid, scenario["period"])
     assert euros(result.quarterly.sum()) == expected["quarterly_increases"]
     assert euros(result.january[0]) == expected["january_increase"]
     assert euros(result.total[0]) == expected["total"]
     three, seven = decimal_reference.late_increases(
-        load_params(), scenario["period"], [Decimal(int(v)) / 100 for v in unpaid[0]]
+        load_parameters(), scenario["period"], [Decimal(int(v)) / 100 for v in unpaid[:, 0]]
     )
     assert (three, seven) == (int(result.quarterly.sum()), int(result.january[0]))
 
 
 def run_career(scenario: Scenario) -> None:
-    statuses = [[QuarterStatus[name.upper()] for name in scenario["input"]["statuses"]]]
+    statuses = [QuarterStatus[name.upper()] for name in scenario["input"]["statuses"]]
     result = career(statuses, as_of=date(scenario["period"], 12, 31))
     assert result.quarters[0] == scenario["expected"]["quarters"]
     assert result.early_pension_years[0] == scenario["expected"]["early_pension_years"]
@@ -170,12 +172,6 @@ RUNNERS: dict[str, Callable[[Scenario], None]] = {
     "bridging": run_bridging,
     "pension": run_pension,
 }
-
-
-def load_params() -> Any:
-    from statut.rules import load_parameters
-
-    return load_parameters()
 
 
 @pytest.mark.parametrize(

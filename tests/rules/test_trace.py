@@ -28,7 +28,8 @@ def test_the_trace_of_the_2025_minimum_shows_parameters_steps_and_result() -> No
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_trace_renders_in_each_language(lang: str) -> None:
     text = explain_final_contribution(2023, "main", "120000", quarters_active=3, fee_rate="0.0395").render(lang)
-    assert "4" in text and len(text.splitlines()) > 15
+    assert "4" in text
+    assert len(text.splitlines()) > 15
     assert "{" not in text  # every placeholder was filled
 
 

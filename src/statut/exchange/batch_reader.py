@@ -195,10 +195,8 @@ def read_batch(
         # "[" too: a JSON array is then refused as "not JSON Lines", the clearest thing to say about it.
         fmt = BatchFormat.JSONL if data.lstrip()[:1] in (b"{", b"[") else BatchFormat.CSV
     ends_with_newline = data.endswith(b"\n")
-    if fmt is BatchFormat.CSV:
-        parsed = _read_csv(data, ends_with_newline)
-    else:
-        parsed = _read_jsonl(data, ends_with_newline)
+    reader = _read_csv if fmt is BatchFormat.CSV else _read_jsonl
+    parsed = reader(data, ends_with_newline)
     if not parsed.file_problems and parsed.records.height == 0:
         parsed = _Parsed(parsed.records, parsed.problems, (FileProblem(FILE_EMPTY),), parsed.header)
     return RawBatch(
@@ -398,7 +396,9 @@ def _read_csv(data: bytes, ends_with_newline: bool) -> _Parsed:
     if header_problems:
         return _Parsed(empty_records(), empty_problems(), header_problems, tuple(names))
     body = pl.DataFrame({"raw": lines}).with_row_index("line", offset=1).slice(1)
-    body = body.with_columns(pl.col("line").cast(pl.Int64), pl.col("raw").str.count_matches('"', literal=True).alias("q"))
+    body = body.with_columns(
+        pl.col("line").cast(pl.Int64), pl.col("raw").str.count_matches('"', literal=True).alias("q")
+    )
     if body.select((pl.col("q") % 2 == 1).any()).item():
         # A quoted field spans lines, or a quote is unbalanced: only the stdlib reader can say which
         # physical lines make up each record.
@@ -422,14 +422,11 @@ def _read_csv_fast(data: bytes, names: list[str], body: pl.DataFrame, ends_with_
     if fields.height != body.height + 1 or fields.width != width:
         return _read_csv_careful(data, names, ends_with_newline)
     fields = fields.slice(1).rename({f"_c{i}": name for i, name in enumerate(names)})
-    field_count = (
-        pl.when(pl.col("q") == 0)
-        .then(pl.col("raw").str.count_matches(",", literal=True))
-        .otherwise(pl.col("raw").str.replace_all(_QUOTED_FIELD, "").str.count_matches(",", literal=True))
-        + 1
-    ).alias("_fields")
-    frame = pl.concat([body.select("line", "raw", "q"), fields.select(CSV_COLUMNS)], how="horizontal")
-    frame = frame.with_columns(field_count).filter(pl.col("raw").str.strip_chars() != "")
+    frame = pl.concat([body.select("line", "raw"), fields.select(CSV_COLUMNS)], how="horizontal")
+    frame = frame.with_columns(_field_counts(body).alias("_fields"))
+    blank = frame.select(pl.col("raw").str.strip_chars() == "").to_series()
+    if blank.any():
+        frame = frame.filter(~blank)
     last_line = body.get_column("line").max() if body.height else None
     bad = frame.filter(pl.col("_fields") != width).select("line", "_fields")
     problems: list[_Problem] = []
@@ -441,6 +438,19 @@ def _read_csv_fast(data: bytes, names: list[str], body: pl.DataFrame, ends_with_
         (),
         tuple(names),
     )
+
+
+def _field_counts(body: pl.DataFrame) -> pl.Series:
+    """Fields per line: commas + 1, except on the (usually few) lines with quotes, where quoted fields
+    are removed first; the regex only runs on those lines."""
+    counts = body.select(pl.col("raw").str.count_matches(",", literal=True) + 1).to_series()
+    quoted = body.with_row_index("_position").filter(pl.col("q") > 0)
+    if quoted.height:
+        exact = quoted.select(
+            pl.col("raw").str.replace_all(_QUOTED_FIELD, "").str.count_matches(",", literal=True) + 1
+        ).to_series()
+        counts = counts.scatter(quoted.get_column("_position").cast(pl.Int64), exact)
+    return counts
 
 
 def _field_count_problem(line: int, count: int, width: int, unterminated_last: bool) -> _Problem:
@@ -479,7 +489,9 @@ def _read_csv_careful(data: bytes, names: list[str], ends_with_newline: bool) ->
             if raw.strip():
                 lines.append(first)
                 raws.append(raw)
-                values.append(dict(zip(names, next(csv.reader([raw.replace("\n", " ")], strict=False), []), strict=False)))
+                values.append(
+                    dict(zip(names, next(csv.reader([raw.replace("\n", " ")], strict=False), []), strict=False))
+                )
                 problems.append((first, RECORD_TRUNCATED if at_end else RECORD_BAD_QUOTING, None, None, None))
             continue
         last = reader.line_num + 1
@@ -550,18 +562,25 @@ def _jsonl_fast(flat: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         return empty_records(), flat
     unknown = [c for c in parsed.columns if c not in _COLUMN_SET]
     non_string = [c for c, dtype in parsed.schema.items() if dtype not in (pl.String, pl.Null)]
-    if non_string:
+    if non_string or parsed.width == 0:
         return empty_records(), flat
-    present = pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in parsed.columns]) if parsed.width else 0
-    checks = pl.concat([flat, parsed.select(present.alias("_present"))], how="horizontal").with_columns(
-        (pl.col("raw").str.count_matches(_JSON_PAIR) - pl.col("raw").str.count_matches(_NULL_PAIR)).alias("_pairs")
+    present = parsed.select(pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in parsed.columns]))
+    filled_unknown = parsed.select(
+        pl.any_horizontal([pl.col(c).is_not_null() for c in unknown]) if unknown else pl.repeat(False, parsed.height)
     )
-    suspicious = pl.col("_pairs") != pl.col("_present")
+    checks = flat.with_columns(
+        present.to_series().alias("_present"),
+        filled_unknown.to_series().alias("_unknown"),
+        (pl.col("raw").str.count_matches(_JSON_PAIR) - pl.col("raw").str.count_matches(_NULL_PAIR)).alias("_pairs"),
+    )
+    suspicious = (pl.col("_pairs") != pl.col("_present")) | pl.col("_unknown")
     for name in unknown:
-        # Also catches an unknown key whose value is null, which polars keeps as an all-null column.
-        suspicious = suspicious | pl.col("raw").str.contains(json.dumps(name), literal=True)
+        # An unknown key with a null value: polars keeps it as an all-null column; find it by its text.
+        suspicious = suspicious | pl.col("raw").str.contains(json.dumps(name, ensure_ascii=False), literal=True)
     mask = checks.select(suspicious.alias("_bad")).get_column("_bad")
-    good = pl.concat([flat, parsed.select([pl.col(c).cast(pl.String) for c in parsed.columns if c in _COLUMN_SET])], how="horizontal")
+    good = pl.concat(
+        [flat, parsed.select([pl.col(c).cast(pl.String) for c in parsed.columns if c in _COLUMN_SET])], how="horizontal"
+    )
     good = good.filter(~mask)
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in CSV_COLUMNS if c not in good.columns]
     good = good.with_columns(missing).select(_RECORD_SCHEMA.keys())

@@ -49,8 +49,14 @@ def read_text(path: str | Path, fmt: BatchFormat | None = None) -> pl.DataFrame:
     if fmt is BatchFormat.CSV:
         header = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
         if header.split(",") != list(CSV_COLUMNS):
-            raise StatutError(f"{source.name}: the header is not the format's union header", code="statut.exchange.header")
-        frame = pl.read_csv(io.BytesIO(data), schema=schema, has_header=True) if data.strip() else pl.DataFrame(schema=schema)
+            raise StatutError(
+                f"{source.name}: the header is not the format's union header", code="statut.exchange.header"
+            )
+        frame = (
+            pl.read_csv(io.BytesIO(data), schema=schema, has_header=True)
+            if data.strip()
+            else pl.DataFrame(schema=schema)
+        )
         first_line = 2
     else:
         frame = pl.read_ndjson(io.BytesIO(data), schema=schema) if data.strip() else pl.DataFrame(schema=schema)
@@ -79,7 +85,10 @@ def _parse_quarter_index(value: pl.Expr) -> pl.Expr:
 
 def _typed_columns(record_type: RecordType) -> list[pl.Expr]:
     """Expressions that turn the text fields of one type into the typed frame's columns."""
-    columns: list[pl.Expr] = [pl.col("record_id"), pl.col("national_number").str.replace_all(_IDENTIFIER_SEPARATORS, "")]
+    columns: list[pl.Expr] = [
+        pl.col("record_id"),
+        pl.col("national_number").str.replace_all(_IDENTIFIER_SEPARATORS, ""),
+    ]
     for name in fields_of(record_type)[3:]:
         spec = FIELD_BY_NAME[name]
         value = pl.col(name)
@@ -106,7 +115,11 @@ def _first_unparsed(record_type: RecordType, text: pl.DataFrame, typed: pl.DataF
     """(field, value, line) of the first value present in the text but lost in parsing, if any."""
     for name in fields_of(record_type)[3:]:
         spec = FIELD_BY_NAME[name]
-        target = "amount_cents" if spec.kind is FieldKind.AMOUNT else ("quarter_index" if spec.kind is FieldKind.QUARTER else name)
+        target = (
+            "amount_cents"
+            if spec.kind is FieldKind.AMOUNT
+            else ("quarter_index" if spec.kind is FieldKind.QUARTER else name)
+        )
         lost = text[name].is_not_null() & typed[target].is_null()
         if lost.any():
             row = int(lost.arg_true()[0])
@@ -120,7 +133,9 @@ def to_frames(text: pl.DataFrame, fund: str | None = None, *, strict: bool = Tru
     if strict:
         unknown = text.filter(~pl.col("record_type").is_in(known) | pl.col("record_type").is_null())
         if unknown.height:
-            raise DomainValidationError("record_type", unknown["record_type"][0], f"unknown record type on line {unknown[LINE][0]}")
+            raise DomainValidationError(
+                "record_type", unknown["record_type"][0], f"unknown record type on line {unknown[LINE][0]}"
+            )
     frames: dict[RecordType, pl.DataFrame] = {}
     for record_type in RecordType:
         rows = text.filter(pl.col("record_type") == record_type.value)
@@ -129,7 +144,9 @@ def to_frames(text: pl.DataFrame, fund: str | None = None, *, strict: bool = Tru
             lost = _first_unparsed(record_type, rows, typed)
             if lost is not None:
                 field, value, line = lost
-                raise DomainValidationError(field, value, f"not a valid {FIELD_BY_NAME[field].kind.value} on line {line}")
+                raise DomainValidationError(
+                    field, value, f"not a valid {FIELD_BY_NAME[field].kind.value} on line {line}"
+                )
         frames[record_type] = conform(record_type, typed)
     return frames
 

@@ -87,24 +87,47 @@ def to_text(record_type: RecordType, frame: pl.DataFrame, keep: tuple[str, ...] 
     )
 
 
-def _csv_value(name: str) -> pl.Expr:
-    value = pl.col(name).fill_null("")
-    needs_quotes = value.str.contains(r'[",\r\n]')
-    return pl.when(needs_quotes).then(pl.format('"{}"', value.str.replace_all('"', '""', literal=True))).otherwise(value)
+_NEEDS_CSV_QUOTES = r'[",\r\n]'
+_NEEDS_JSON_ESCAPE = r'["\\\n\r\t]'
+
+
+def _any_match(text: pl.DataFrame, names: list[str], pattern: str) -> set[str]:
+    """The columns where at least one value matches ``pattern`` (one cheap scan per column)."""
+    if not names or not text.height:
+        return set()
+    found = text.select([pl.col(name).str.contains(pattern).any().alias(name) for name in names]).row(0)
+    return {name for name, hit in zip(names, found, strict=True) if hit}
+
+
+def _csv_value(name: str, quote: bool, has_nulls: bool) -> pl.Expr:
+    value = pl.col(name).fill_null("") if has_nulls else pl.col(name)
+    if not quote:
+        return value
+    needs_quotes = value.str.contains(_NEEDS_CSV_QUOTES)
+    return (
+        pl.when(needs_quotes).then(pl.format('"{}"', value.str.replace_all('"', '""', literal=True))).otherwise(value)
+    )
 
 
 def csv_lines(record_type: RecordType, text: pl.DataFrame) -> pl.Series:
     """One CSV line (without line end) per record, under the union header."""
-    fields = set(fields_of(record_type))
+    fields = fields_of(record_type)
+    quoted = _any_match(text, list(fields), _NEEDS_CSV_QUOTES)
     template = ",".join("{}" if column in fields else "" for column in CSV_COLUMNS)
-    arguments = [_csv_value(column) for column in CSV_COLUMNS if column in fields]
+    arguments = [
+        _csv_value(column, column in quoted, text[column].null_count() > 0)
+        for column in CSV_COLUMNS
+        if column in fields
+    ]
     return text.select(pl.format(template, *arguments).alias("line")).to_series()
 
 
-def _json_string(name: str) -> pl.Expr:
+def _json_string(name: str, escape: bool) -> pl.Expr:
+    value = pl.col(name)
+    if not escape:
+        return value
     return (
-        pl.col(name)
-        .str.replace_all("\\", "\\\\", literal=True)
+        value.str.replace_all("\\", "\\\\", literal=True)
         .str.replace_all('"', '\\"', literal=True)
         .str.replace_all("\n", "\\n", literal=True)
         .str.replace_all("\r", "\\r", literal=True)
@@ -114,13 +137,16 @@ def _json_string(name: str) -> pl.Expr:
 
 def jsonl_lines(record_type: RecordType, text: pl.DataFrame) -> pl.Series:
     """One JSON object per record, with only the fields of its type; an empty value has no key."""
-    fields = fields_of(record_type)
-    if text.height and text.select(
-        pl.any_horizontal(pl.col(name).str.contains(_CONTROL_CHARACTERS).any() for name in fields)
-    ).item():
-        raise StatutError("a value holds a control character, which the exchange format does not allow", code="statut.exchange.control")
+    fields = list(fields_of(record_type))
+    if _any_match(text, fields, _CONTROL_CHARACTERS):
+        raise StatutError(
+            "a value holds a control character, which the exchange format does not allow",
+            code="statut.exchange.control",
+        )
+    escaped = _any_match(text, fields, _NEEDS_JSON_ESCAPE)
     pieces = [
-        pl.when(pl.col(name).is_not_null()).then(pl.format(f'"{name}":"{{}}"', _json_string(name))) for name in fields
+        pl.when(pl.col(name).is_not_null()).then(pl.format(f'"{name}":"{{}}"', _json_string(name, name in escaped)))
+        for name in fields
     ]
     body = pl.concat_str(pieces, separator=",", ignore_nulls=True)
     return text.select(pl.concat_str([pl.lit("{"), body, pl.lit("}")]).alias("line")).to_series()
@@ -141,7 +167,9 @@ def write_header(handle: BinaryIO, fmt: BatchFormat) -> None:
         handle.write((CSV_HEADER + "\n").encode("utf-8"))
 
 
-def write_text_batch(path: str | Path, texts: Mapping[RecordType, pl.DataFrame], fmt: BatchFormat | None = None) -> Path:
+def write_text_batch(
+    path: str | Path, texts: Mapping[RecordType, pl.DataFrame], fmt: BatchFormat | None = None
+) -> Path:
     """Write one batch file from text frames (record types in :data:`RECORD_ORDER`)."""
     target = Path(path)
     fmt = fmt or BatchFormat.of_path(target)

@@ -127,7 +127,7 @@ class Rule:
 def _parse(entry: Mapping[str, Any]) -> Rule:
     types = entry["record_types"]
     any_type = types == [ANY_TYPE]
-    rule = Rule(
+    return Rule(
         id=entry["id"],
         title=entry["title"],
         dimension=Dimension(entry["dimension"]),
@@ -143,7 +143,6 @@ def _parse(entry: Mapping[str, Any]) -> Rule:
         batch_check=BATCH_CHECKS.get(entry["id"]),
         cross_check=CROSS_CHECKS.get(entry["id"]),
     )
-    return rule
 
 
 @dataclass(frozen=True)
@@ -165,8 +164,9 @@ class Catalogue:
                 return rule
         raise KeyError(rule_id)
 
-    def by_stage(self, stage: Stage) -> tuple[Rule, ...]:
-        return tuple(rule for rule in self.rules if rule.stage is stage)
+    def by_stage(self, stage: Stage | str) -> tuple[Rule, ...]:
+        wanted = Stage(stage)
+        return tuple(rule for rule in self.rules if rule.stage is wanted)
 
     def for_scan(self) -> tuple[Rule, ...]:
         """The rules the quality scan runs over the register (``scan: true``)."""

@@ -129,12 +129,12 @@ class CrossInputs:
         persons = self.of_type(RecordType.PERSON, "national_number", "death_date").drop("_row")
         events = self.of_type(RecordType.LIFE_EVENT, "national_number", "event_type", "event_date").drop("_row")
         sources = [persons, self.current_register(RecordType.PERSON).select("national_number", "death_date")]
-        for frame in (events, self.current_register(RecordType.LIFE_EVENT)):
-            sources.append(
-                frame.filter(pl.col("event_type") == "death").select(
-                    "national_number", pl.col("event_date").alias("death_date")
-                )
+        sources.extend(
+            frame.filter(pl.col("event_type") == "death").select(
+                "national_number", pl.col("event_date").alias("death_date")
             )
+            for frame in (events, self.current_register(RecordType.LIFE_EVENT))
+        )
         frame = pl.concat([s.cast({"national_number": pl.String, "death_date": pl.Date}) for s in sources])
         return frame.drop_nulls().group_by("national_number").agg(pl.col("death_date").min().alias("death"))
 
@@ -313,7 +313,11 @@ def _content_columns(record_type: RecordType) -> list[str]:
 def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
     """The store may keep an empty optional text as '' or NULL: both mean "not given"."""
     return frame.with_columns(
-        [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c, t in frame.schema.items() if t == pl.String]
+        [
+            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+            for c, t in frame.schema.items()
+            if t == pl.String
+        ]
     )
 
 
@@ -337,9 +341,7 @@ def _held(inputs: CrossInputs) -> pl.DataFrame:
             joined = ours.join(theirs, on="record_id", how="inner", suffix="__held")
             same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}__held")) for c in content])
             parts.append(joined.select("_row", same.alias("same")).group_by("_row").agg(pl.col("same").any()))
-        inputs._cache[key] = (
-            pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "same": pl.Boolean})
-        )
+        inputs._cache[key] = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "same": pl.Boolean})
     return inputs._cache[key]
 
 

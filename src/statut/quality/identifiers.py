@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
-from stdnum.util import _char_map as _STDNUM_CHAR_MAP  # stdnum's own look-alike table: same cleaning
+from stdnum import util as stdnum_util
 
 PYTHON_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
@@ -30,6 +30,7 @@ PYTHON_WHITESPACE = (
 )
 """What ``str.strip()`` removes (stdnum strips with it); polars' default set differs (\\x1c-\\x1f)."""
 
+_STDNUM_CHAR_MAP: dict[str, str] = stdnum_util._char_map  # stdnum's own look-alike table: the same cleaning
 _UNKNOWN_BIRTH = ("000001", "002001", "004001")  # fictitious dates used when no part of the birth is known
 
 
@@ -54,9 +55,7 @@ def compact_enterprise_number(text: pl.Expr) -> pl.Expr:
     cleaned = text.str.replace_many(_ENTERPRISE_CLEAN).str.to_uppercase().str.strip_chars(PYTHON_WHITESPACE)
     no_country = pl.when(cleaned.str.starts_with("BE")).then(cleaned.str.slice(2)).otherwise(cleaned)
     no_zero = (
-        pl.when(no_country.str.starts_with("(0)"))
-        .then(pl.lit("0") + no_country.str.slice(3))
-        .otherwise(no_country)
+        pl.when(no_country.str.starts_with("(0)")).then(pl.lit("0") + no_country.str.slice(3)).otherwise(no_country)
     )
     return pl.when(no_zero.str.len_chars() == 9).then(pl.lit("0") + no_zero).otherwise(no_zero)
 
@@ -100,9 +99,7 @@ def person_number_parts(compact: pl.Expr, today: date) -> PersonNumberParts:
     is_bis = mm >= 20
     kind_ok = pl.when(is_bis).then(mm.is_between(20, 32) | mm.is_between(40, 52)).otherwise(mm <= 12)
     positive = (first9 > 0) | (check > 0)
-    valid = (digits & positive & (check_1900 | check_2000) & (unknown_birth | (month <= 12)) & kind_ok).fill_null(
-        False
-    )
+    valid = (digits & positive & (check_1900 | check_2000) & (unknown_birth | (month <= 12)) & kind_ok).fill_null(False)
     year = pl.when(valid & ~unknown_birth).then(pl.when(check_1900).then(1900).otherwise(2000) + yy)
     known_month = pl.when(year.is_not_null() & (month > 0)).then(month)
     days_in_month = pl.date(year, known_month, 1).dt.month_end().dt.day().cast(pl.Int64)
@@ -125,9 +122,7 @@ def enterprise_number_valid(compact: pl.Expr) -> pl.Expr:
     body = _int(compact, 0, 8)
     check = _int(compact, 8, 2)
     first = compact.str.slice(0, 1)
-    return (digits & ((body > 0) | (check > 0)) & first.is_in(["0", "1"]) & ((body + check) % 97 == 0)).fill_null(
-        False
-    )
+    return (digits & ((body > 0) | (check > 0)) & first.is_in(["0", "1"]) & ((body + check) % 97 == 0)).fill_null(False)
 
 
 def encoded_birth_date_text(parts: PersonNumberParts) -> pl.Expr:

@@ -98,9 +98,7 @@ def parse_cents(text: pl.Expr) -> pl.Expr:
     then is it read as a decimal with scale 2 (exact, no float) and multiplied by 100. The sign is kept,
     so that AMT-003 can say "negative" about "-12.50" rather than "not a number".
     """
-    well_formed = (
-        is_number(text) & (decimal_digits(text) <= 2) & (integer_digits(text) <= MAX_INTEGER_DIGITS)
-    )
+    well_formed = is_number(text) & (decimal_digits(text) <= 2) & (integer_digits(text) <= MAX_INTEGER_DIGITS)
     exact = text.str.replace(",", ".", literal=True).cast(pl.Decimal(18, 2), strict=False)
     return pl.when(well_formed).then((exact * 100).cast(pl.Int64, strict=False)).cast(pl.Int64)
 

@@ -80,7 +80,11 @@ def build_report(result: ValidationResult, language: str, *, rules: Catalogue | 
         raise ValueError(f"no report language {language!r} (known: {', '.join(LANGUAGES)})")
     cat = rules or catalogue()
     file_problems = [
-        {"rule_id": p.rule_id, "detail": neutralise(p.detail), "message": cat.get(p.rule_id).message(language, detail=p.detail)}
+        {
+            "rule_id": p.rule_id,
+            "detail": neutralise(p.detail),
+            "message": cat.get(p.rule_id).message(language, detail=p.detail),
+        }
         for p in result.file_problems
     ]
     shown = result.reasons.filter(
@@ -99,7 +103,10 @@ def build_report(result: ValidationResult, language: str, *, rules: Catalogue | 
             value=neutralise(row["value"]),
             message=neutralise(
                 cat.get(row["rule_id"]).message(
-                    language, field=row["field"] or "", value=_quoted(row["value"], language), detail=row["detail"] or ""
+                    language,
+                    field=row["field"] or "",
+                    value=_quoted(row["value"], language),
+                    detail=row["detail"] or "",
                 )
             ),
         )
@@ -133,7 +140,17 @@ _CSV_HEADER = ("outcome", "line", "record_type", "record_id", "field", "rule_id"
 def _csv_rows(report: FundReport) -> Iterator[list[str]]:
     yield list(_CSV_HEADER)
     for problem in report.file_problems:
-        yield ["rejected", "", "", "", "", problem["rule_id"], "blocking", problem["detail"], neutralise(problem["message"])]
+        yield [
+            "rejected",
+            "",
+            "",
+            "",
+            "",
+            problem["rule_id"],
+            "blocking",
+            problem["detail"],
+            neutralise(problem["message"]),
+        ]
     for item in report.lines:
         yield [
             item.outcome,

@@ -227,4 +227,3 @@ def not_a_flag(field: str, _ctx: CheckContext) -> pl.Expr:
 @row_check("ADR-001")
 def not_a_belgian_postal_code(field: str, _ctx: CheckContext) -> pl.Expr:
     return pl.col(field).is_not_null() & ~pl.col(field).str.contains(r"^[1-9][0-9]{3}$")
-

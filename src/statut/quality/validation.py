@@ -28,7 +28,7 @@ import polars as pl
 
 from statut.exchange.batch_reader import STRUCTURAL_PROBLEM_IDS, FileProblem, RawBatch
 from statut.exchange.format import RecordType
-from statut.exchange.frames import conform, empty_frame
+from statut.exchange.frames import FRAME_SCHEMAS, conform, empty_frame
 from statut.quality.batch_rules import BatchInputs
 from statut.quality.catalogue import Catalogue, Rule, Severity, Stage, catalogue
 from statut.quality.cross_rules import CrossInputs, RegisterFrames
@@ -181,7 +181,7 @@ def validate_batch(
     work = work.with_columns((known_type & ~pl.col("_row").is_in(blocked.implode())).alias("_candidate"))
     cross = _cross_findings(work, register_frames or {}, cat, ctx)
     all_findings = pl.concat([so_far, cross])
-    return _assemble(raw_batch, work, all_findings, cat, fund_code, today)
+    return _assemble(raw_batch, work, all_findings, cat, fund_code=fund_code, today=today)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -290,9 +290,7 @@ def _batch_findings(work: pl.DataFrame, cat: Catalogue, ctx: CheckContext) -> pl
     return pl.concat(parts)
 
 
-def _cross_findings(
-    work: pl.DataFrame, register: RegisterFrames, cat: Catalogue, ctx: CheckContext
-) -> pl.DataFrame:
+def _cross_findings(work: pl.DataFrame, register: RegisterFrames, cat: Catalogue, ctx: CheckContext) -> pl.DataFrame:
     inputs = CrossInputs(work, register, ctx)
     parts = [_empty_findings()]
     for rule in cat.by_stage(Stage.CROSS):
@@ -320,6 +318,7 @@ def _assemble(
     work: pl.DataFrame,
     findings: pl.DataFrame,
     cat: Catalogue,
+    *,
     fund_code: str,
     today: date,
 ) -> ValidationResult:
@@ -357,9 +356,14 @@ def _assemble(
     reasons = ordered.sort(["line", "rule_id", "field"], nulls_last=True).select(REASON_SCHEMA.keys())
 
     accepted: dict[RecordType, pl.DataFrame] = {}
+    is_accepted = pl.col("outcome") == Outcome.ACCEPTED.value
     for record_type in RecordType:
-        rows = work.filter(
-            (pl.col("outcome") == Outcome.ACCEPTED.value) & (pl.col("record_type") == record_type.value)
+        schema = FRAME_SCHEMAS[record_type]
+        rows = (
+            work.lazy()
+            .filter(is_accepted & (pl.col("record_type") == record_type.value))
+            .select([c for c in schema if c in work.columns])
+            .collect()
         )
         accepted[record_type] = conform(record_type, rows) if rows.height else empty_frame(record_type)
 

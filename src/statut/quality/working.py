@@ -25,7 +25,7 @@ import polars as pl
 from statut.exchange.format import CSV_COLUMNS, FIELD_BY_NAME, FieldKind, RecordType
 from statut.exchange.frames import FRAME_SCHEMAS
 from statut.quality.identifiers import PYTHON_WHITESPACE, compact_enterprise_number, compact_person_number
-from statut.quality.parsing import parse_cents, parse_date, parse_flag, parse_year, quarter_index
+from statut.quality.parsing import cents_text, parse_cents, parse_date, parse_flag, parse_year, quarter_index
 
 TEXT_SUFFIX = "__text"
 PERSON_NUMBER_FIELDS = ("national_number", "child_national_number")
@@ -36,24 +36,30 @@ def text_column(field: str) -> str:
     return f"{field}{TEXT_SUFFIX}"
 
 
+_PARSERS = {
+    FieldKind.DATE: parse_date,
+    FieldKind.YEAR: parse_year,
+    FieldKind.FLAG: parse_flag,
+}
+
+
 def _typed(field: str) -> list[pl.Expr]:
+    """The typed column(s) of a field, named as in statut.exchange.frames."""
     text = pl.col(text_column(field))
     kind = FIELD_BY_NAME[field].kind
     if field in PERSON_NUMBER_FIELDS:
-        return [compact_person_number(text).alias(field)]
-    if field == "enterprise_number":
-        return [compact_enterprise_number(text).alias(field)]
-    if kind is FieldKind.DATE:
-        return [parse_date(text).alias(field)]
-    if kind is FieldKind.AMOUNT:
-        return [parse_cents(text).alias("amount_cents")]
-    if kind is FieldKind.YEAR:
-        return [parse_year(text).alias(field)]
-    if kind is FieldKind.FLAG:
-        return [parse_flag(text).alias(field)]
-    if kind is FieldKind.QUARTER:
-        return [text.alias(field), quarter_index(text).alias("quarter_index")]
-    return [text.alias(field)]
+        typed = [compact_person_number(text).alias(field)]
+    elif field == "enterprise_number":
+        typed = [compact_enterprise_number(text).alias(field)]
+    elif kind is FieldKind.AMOUNT:
+        typed = [parse_cents(text).alias("amount_cents")]
+    elif kind is FieldKind.QUARTER:
+        typed = [text.alias(field), quarter_index(text).alias("quarter_index")]
+    elif kind in _PARSERS:
+        typed = [_PARSERS[kind](text).alias(field)]
+    else:
+        typed = [text.alias(field)]
+    return typed
 
 
 _SPARSE_SHARE = 0.25
@@ -76,17 +82,21 @@ def working_frame(records: pl.DataFrame, fund_code: str) -> pl.DataFrame:
             ],
         )
         .with_row_index("_row")
-        .collect()
+        .collect(engine="in-memory")
     )
     height = stripped.height
     filled = stripped.select(pl.all().is_not_null().sum()).row(0, named=True) if height else {}
     sparse = [name for name in CSV_COLUMNS if height and filled[text_column(name)] < height * _SPARSE_SHARE]
     dense = [expr for name in CSV_COLUMNS if name not in sparse for expr in _typed(name)]
-    frame = stripped.lazy().with_columns(*dense, pl.lit(fund_code, dtype=pl.String).alias("fund")).collect()
+    # The in-memory engine returns one chunk per column; the streaming one returns many small ones, which
+    # every later eager operation would have to re-assemble.
+    frame = (
+        stripped.lazy()
+        .with_columns(*dense, pl.lit(fund_code, dtype=pl.String).alias("fund"))
+        .collect(engine="in-memory")
+    )
     for name in sparse:
-        subset = stripped.lazy().filter(pl.col(text_column(name)).is_not_null()).select(
-            "_row", *_typed(name)
-        )
+        subset = stripped.lazy().filter(pl.col(text_column(name)).is_not_null()).select("_row", *_typed(name))
         computed = subset.collect()
         positions = computed.get_column("_row").cast(pl.Int64)
         columns = []
@@ -98,15 +108,42 @@ def working_frame(records: pl.DataFrame, fund_code: str) -> pl.DataFrame:
     return frame
 
 
+def _text_of_typed(field: str, schema: Mapping[str, pl.DataType]) -> pl.Expr:
+    """The text a typed value would have had in a fund file (for rules reading ``<field>__text``)."""
+    kind = FIELD_BY_NAME[field].kind
+    if kind is FieldKind.AMOUNT:
+        source = "amount_cents"
+        text = cents_text(pl.col(source)) if source in schema else None
+    elif field in schema:
+        column = pl.col(field)
+        dtype = schema[field]
+        if dtype == pl.Date:
+            text = column.dt.to_string("%Y-%m-%d")
+        elif dtype == pl.Boolean:
+            text = pl.when(column).then(pl.lit("1")).when(column.is_not_null()).then(pl.lit("0"))
+        else:
+            text = column.cast(pl.String)
+    else:
+        text = None
+    return (text if text is not None else pl.lit(None, dtype=pl.String)).alias(text_column(field))
+
+
 def union_frame(frames: Mapping[RecordType, pl.DataFrame]) -> pl.DataFrame:
-    """One frame of typed records of several types (e.g. the register's), with ``record_type`` and
-    ``_row``: the shape the rules marked ``scan: true`` and the cross checks expect."""
-    parts = [
-        frame.select([c for c in FRAME_SCHEMAS[record_type] if c in frame.columns]).with_columns(
-            pl.lit(record_type.value, dtype=pl.String).alias("record_type")
+    """One frame of typed records of several types (e.g. the register's) in the working-frame shape:
+    ``_row``, ``record_type``, the typed columns and ``<field>__text`` rebuilt from them, so that the
+    rules marked ``scan: true`` and the cross checks run on it unchanged."""
+    parts = []
+    for record_type, frame in frames.items():
+        typed = frame.select([c for c in FRAME_SCHEMAS[record_type] if c in frame.columns])
+        parts.append(
+            typed.with_columns(
+                pl.lit(record_type.value, dtype=pl.String).alias("record_type"),
+                *[_text_of_typed(name, typed.schema) for name in CSV_COLUMNS if name != "record_type"],
+            ).with_columns(pl.col("record_type").alias(text_column("record_type")))
         )
-        for record_type, frame in frames.items()
-    ]
+    every_typed = {name: dtype for schema in FRAME_SCHEMAS.values() for name, dtype in schema.items()}
     if not parts:
-        return pl.DataFrame(schema={"_row": pl.UInt32, "record_type": pl.String})
-    return pl.concat(parts, how="diagonal_relaxed").with_row_index("_row")
+        return pl.DataFrame(schema={"_row": pl.UInt32, "record_type": pl.String, **every_typed})
+    frame = pl.concat(parts, how="diagonal_relaxed")
+    missing = [pl.lit(None, dtype=dtype).alias(name) for name, dtype in every_typed.items() if name not in frame.columns]
+    return frame.with_columns(missing).with_row_index("_row")

@@ -4,7 +4,7 @@ The public API (what the API, the portal, the events and the CLI call):
 
 - parameters: :func:`load_parameters` (the baseline, immutable), :class:`ParameterSet` (``unconfirmed()``);
 - contributions over columns: :func:`final_contributions`, :func:`provisional_contributions`,
-  :func:`quarters_due` (exemption), :func:`regularisation`, :func:`late_increases`,
+  :func:`quarters_due` (exemption), :func:`due_quarter_count`, :func:`regularisation`, :func:`late_increases`,
   :func:`unpaid_at_quarter_ends`;
 - one case explained: :func:`explain_final_contribution`, :func:`explain_provisional_contribution`
   (a :class:`Trace` rendered in fr, nl, de, en or given as a dict);
@@ -23,6 +23,7 @@ from statut.rules.codes import CapacityCode, CaseErrorCode, TriState, capacity_c
 from statut.rules.contributions import (
     ContributionResult,
     ProvisionalResult,
+    due_quarter_count,
     final_contributions,
     provisional_contributions,
     quarters_due,
@@ -83,6 +84,7 @@ __all__ = [
     "capacity_codes",
     "career",
     "compute_cases",
+    "due_quarter_count",
     "explain_final_contribution",
     "explain_provisional_contribution",
     "final_contributions",

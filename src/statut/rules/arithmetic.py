@@ -10,7 +10,7 @@ implementation (tests/rules/decimal_reference.py).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -62,3 +62,17 @@ def decimal_to_cents(value: Decimal) -> int:
 
 def cents_to_decimal(cents: int) -> Decimal:
     return (Decimal(int(cents)) / CENTS).quantize(Decimal("0.01"))
+
+
+def quarter_major(values: npt.ArrayLike, dtype: type) -> npt.NDArray[Any]:
+    """Quarterly data as a quarter-major table, shape (4, n): one contiguous row per quarter.
+
+    One case may be given as its 4 values. A table of another shape is refused rather than silently
+    reinterpreted (an (n, 4) table must be transposed by the caller).
+    """
+    array: npt.NDArray[Any] = np.asarray(values, dtype=dtype)
+    if array.ndim == 1 and array.shape[0] == 4:
+        return array.reshape(4, 1)
+    if array.ndim != 2 or array.shape[0] != 4:
+        raise ValueError(f"quarterly data are quarter-major, shape (4, n); got shape {array.shape}")
+    return array

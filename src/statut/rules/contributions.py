@@ -35,12 +35,12 @@ from statut.rules.arithmetic import (
     Int64Array,
     div_round_half_up,
     mul_div_round_half_up,
+    quarter_major,
 )
 from statut.rules.codes import CAPACITY_COUNT, CapacityCode, CaseErrorCode
 from statut.rules.contribution_table import (
     FLOOR_BELOW_INCOME,
     FLOOR_BELOW_QUARTERLY,
-    FLOOR_KNOWN,
     STARTER_FLAT,
     TWELFTHS,
     ContributionTable,
@@ -112,6 +112,12 @@ def _columns(*values: ArrayOrScalar) -> list[Int64Array]:
     return [np.ascontiguousarray(array).reshape(-1) for array in arrays]
 
 
+def _outside(values: Int64Array, low: int, high: int) -> BoolArray:
+    """``values < low or values > high`` in two passes (an unsigned comparison after the shift)."""
+    result: BoolArray = (values - low).view(np.uint64) > np.uint64(high - low)
+    return result
+
+
 def _validate(
     year: Int64Array,
     capacity: Int64Array,
@@ -122,20 +128,24 @@ def _validate(
     table: ContributionTable,
 ) -> tuple[Int8Array, Int64Array]:
     """Error code of each case's inputs (the first that applies) and its row key in the table."""
-    error = np.zeros(len(year), dtype=np.int8)
     checks: list[tuple[BoolArray, CaseErrorCode]] = [
-        ((fee_rate_ppm < 0) | (fee_rate_ppm >= RATE_SCALE), CaseErrorCode.INVALID_FEE_RATE),
-        ((primo != 0) & (primo != 1), CaseErrorCode.INVALID_PRIMO_STARTER),
-        (income > MAX_INCOME_CENTS, CaseErrorCode.INCOME_TOO_LARGE),
+        (_outside(year, table.first_year, table.last_year), CaseErrorCode.UNKNOWN_YEAR),
+        (_outside(capacity, 0, CAPACITY_COUNT - 1), CaseErrorCode.UNKNOWN_CAPACITY),
         (income < 0, CaseErrorCode.NEGATIVE_INCOME),
-        ((capacity < 0) | (capacity >= CAPACITY_COUNT), CaseErrorCode.UNKNOWN_CAPACITY),
-        ((year < table.first_year) | (year > table.last_year), CaseErrorCode.UNKNOWN_YEAR),
+        (income > MAX_INCOME_CENTS, CaseErrorCode.INCOME_TOO_LARGE),
+        (_outside(primo, 0, 1), CaseErrorCode.INVALID_PRIMO_STARTER),
+        (_outside(fee_rate_ppm, 0, RATE_SCALE - 1), CaseErrorCode.INVALID_FEE_RATE),
     ]
-    for failed, code in checks:  # reverse priority: the last assignment wins
-        error[failed] = code
-    valid = error == 0
+    error = np.zeros(len(year), dtype=np.int8)
     key = ((year - table.first_year) * CAPACITY_COUNT + capacity) * 2 + primo
-    return error, np.where(valid, key, 0)
+    bad = checks[0][0]
+    for failed, _code in checks[1:]:
+        bad = bad | failed
+    if bad.any():  # rare: name the first problem of each bad case, in order of priority
+        for failed, code in reversed(checks):
+            error[failed] = code
+        key[bad] = 0
+    return error, key
 
 
 def _bracket_amount(
@@ -148,34 +158,43 @@ def _bracket_amount(
     """
     first_threshold = table.first_threshold[key]
     base = np.maximum(annualised, table.floor[key])
-    deduction = np.where(annualised < table.deduction_until[key], table.deduction[key], 0)
-    base = np.maximum(base - deduction, 0)
+    deduction: Int64Array | int = 0
+    if table.deduction.any():  # student-self-employed rows exist in the table
+        deduction = table.deduction[key] * (annualised < table.deduction_until[key])
+        base -= deduction
+        np.maximum(base, 0, out=base)
     first_part = np.minimum(base, first_threshold)
-    second_part = np.minimum(np.maximum(base, first_threshold), table.ceiling[key]) - first_threshold
-    exempt = annualised < table.exempt[key]
-    amount = np.where(exempt, 0, table.rate1[key] * first_part + table.rate2[key] * second_part)
+    second_part = np.minimum(np.maximum(base, first_threshold), table.ceiling[key])
+    second_part -= first_threshold
+    first_amount = table.rate1[key] * first_part
+    second_amount = table.rate2[key] * second_part
+    amount = first_amount + second_amount
+    not_exempt = annualised >= table.exempt[key]
+    amount *= not_exempt
     if recorder is not None:
         recorder.record("key", key)
         recorder.record("annualised_income", annualised)
-        recorder.record("below_threshold", exempt)
+        recorder.record("below_threshold", ~not_exempt)
         recorder.record("minimum_applies", annualised < table.floor[key])
         recorder.record("deduction", deduction)
         recorder.record("contribution_base", base)
         recorder.record("first_part", first_part)
         recorder.record("second_part", second_part)
-        recorder.record("first_amount", np.where(exempt, 0, table.rate1[key] * first_part))
-        recorder.record("second_amount", np.where(exempt, 0, table.rate2[key] * second_part))
+        recorder.record("first_amount", first_amount * not_exempt)
+        recorder.record("second_amount", second_amount * not_exempt)
         recorder.record("annual_exact", amount)
     return amount
 
 
 def _unknown_minimum(
     annualised: Int64Array, quarterly: Int64Array, key: Int64Array, table: ContributionTable
-) -> BoolArray:
-    """Cases whose minimum income is unknown and not provably below their income."""
+) -> BoolArray | None:
+    """Cases whose minimum income is unknown and not provably below their income (None: no such case)."""
+    if not table.floor_state.any():
+        return None
     state = table.floor_state[key]
-    if not bool((state != FLOOR_KNOWN).any()):
-        return np.zeros(len(key), dtype=np.bool_)
+    if not state.any():
+        return None
     bound = table.floor_bound[key]
     below_income = (state == FLOOR_BELOW_INCOME) & (annualised < bound)
     below_quarterly = (state == FLOOR_BELOW_QUARTERLY) & (quarterly <= bound)
@@ -192,6 +211,17 @@ def _with_fees(quarterly: Int64Array, fee_rate_ppm: Int64Array) -> tuple[Int64Ar
     return fee, quarterly + fee
 
 
+def _merge_errors(
+    error: Int8Array, problem: Int16Array, failed: BoolArray | None, code: CaseErrorCode, problems: Int16Array | int
+) -> None:
+    """Give ``code`` (and its problem index) to the cases in ``failed`` that have no error yet."""
+    if failed is None or not failed.any():
+        return
+    fresh = failed & (error == 0)
+    error[fresh] = code
+    problem[fresh] = problems[fresh] if isinstance(problems, np.ndarray) else problems
+
+
 def _finish(
     annual: Int64Array,
     quarterly: Int64Array,
@@ -202,9 +232,11 @@ def _finish(
     unconfirmed: BoolArray,
     recorder: Recorder | None,
 ) -> tuple[Int64Array, Int64Array, Int64Array, Int64Array, BoolArray]:
-    ok = error == 0
-    annual = np.where(ok, annual, 0)
-    quarterly = np.where(ok, quarterly, 0)
+    if error.any():
+        ok = error == 0
+        annual *= ok
+        quarterly *= ok
+        unconfirmed = unconfirmed & ok
     fee, with_fees = _with_fees(quarterly, fee_rate_ppm)
     if recorder is not None:
         recorder.record("annual", annual)
@@ -213,7 +245,19 @@ def _finish(
         recorder.record("quarterly_with_fees", with_fees)
         recorder.record("error", error)
         recorder.record("problem", problem)
-    return annual, quarterly, fee, with_fees, unconfirmed & ok
+    return annual, quarterly, fee, with_fees, unconfirmed
+
+
+def _table_errors(key: Int64Array, table: ContributionTable, error: Int8Array, problem: Int16Array) -> None:
+    """The errors the parameters themselves cause (a missing figure, primo-starter on another capacity)."""
+    if not table.error_final.any():
+        return
+    from_table = table.error_final[key]
+    failed = from_table != 0
+    if failed.any():
+        fresh = failed & (error == 0)
+        error[fresh] = from_table[fresh]
+        problem[fresh] = table.problem_final[key[fresh]]
 
 
 def final_contributions(
@@ -240,18 +284,20 @@ def final_contributions(
         year, capacity, income_cents, quarters_active, primo_starter, fee_rate_ppm
     )
     error, key = _validate(year_, capacity_, income, primo=primo, fee_rate_ppm=fee_rate, table=table)
-    bad_quarters = (quarters < 1) | (quarters > QUARTERS_PER_YEAR)
-    error = np.where((error == 0) & bad_quarters, np.int8(CaseErrorCode.INVALID_QUARTERS), error)
-    error = np.where(error == 0, table.error_final[key], error)
-    problem = np.where(error == CaseErrorCode.MISSING_PARAMETER, table.problem_final[key], 0).astype(np.int16)
-
-    annualised = np.clip(income, 0, MAX_INCOME_CENTS) * _ANNUAL_FACTOR[np.where(bad_quarters, 4, quarters)]
+    problem = np.zeros(len(key), dtype=np.int16)
+    bad_quarters = _outside(quarters, 1, QUARTERS_PER_YEAR)
+    if bad_quarters.any():
+        error[bad_quarters & (error == 0)] = CaseErrorCode.INVALID_QUARTERS
+        quarters = np.where(bad_quarters, QUARTERS_PER_YEAR, quarters)
+    _table_errors(key, table, error, problem)
+    if error.any():  # keep the arithmetic of the failed cases harmless
+        income = np.clip(income, 0, MAX_INCOME_CENTS)
+    annualised = income * _ANNUAL_FACTOR[quarters]
     amount = _bracket_amount(annualised, key, table, recorder)
     quarterly = div_round_half_up(amount, _QUARTERLY_DIVISOR)
     annual = div_round_half_up(amount, _ANNUAL_DIVISOR)
-    unknown = (error == 0) & _unknown_minimum(annualised, quarterly, key, table)
-    error = np.where(unknown, np.int8(CaseErrorCode.MINIMUM_UNKNOWN), error)
-    problem = np.where(unknown, table.problem_bound[key], problem).astype(np.int16)
+    unknown = _unknown_minimum(annualised, quarterly, key, table)
+    _merge_errors(error, problem, unknown, CaseErrorCode.MINIMUM_UNKNOWN, table.problem_bound[key])
     annual, quarterly, fee, with_fees, unconfirmed = _finish(
         annual,
         quarterly,
@@ -287,50 +333,52 @@ def provisional_contributions(
         year, capacity, income_n3_cents, starter, primo_starter, fee_rate_ppm
     )
     error, key = _validate(year_, capacity_, income, primo=primo, fee_rate_ppm=fee_rate, table=table)
+    problem = np.zeros(len(key), dtype=np.int16)
+    bad_starter = _outside(starter_, 0, 1)
+    if bad_starter.any():
+        error[bad_starter & (error == 0)] = CaseErrorCode.INVALID_PRIMO_STARTER
     is_starter = starter_ != 0
-    error = np.where(
-        (error == 0) & (starter_ != 0) & (starter_ != 1), np.int8(CaseErrorCode.INVALID_PRIMO_STARTER), error
-    )
+    starters = np.flatnonzero(is_starter)
+    others = ~is_starter
 
-    # Starters: flat amount or the contribution on the starter basis. Others: indexed N-3 income.
-    indexed = mul_div_round_half_up(np.clip(income, 0, MAX_INCOME_CENTS), table.coefficient[key], COEFFICIENT_SCALE)
-    indexed = np.where(is_starter, 0, indexed)
-    flat = is_starter & (table.starter_state[key] == STARTER_FLAT)
-    annualised = np.where(is_starter, table.starter_basis[key], indexed * TWELFTHS)
+    # Everyone but the starters: the indexed N-3 income. Starters: their basis or their flat amount.
+    if error.any():
+        income = np.clip(income, 0, MAX_INCOME_CENTS)
+    indexed = mul_div_round_half_up(income, table.coefficient[key], COEFFICIENT_SCALE)
+    indexed[starters] = 0
+    annualised = indexed * TWELFTHS
+    starter_keys = key[starters]
+    flat_rows = starters[table.starter_state[starter_keys] == STARTER_FLAT]
+    annualised[starters] = table.starter_basis[starter_keys]
     if recorder is not None:
         recorder.record("indexed_income", indexed)
         recorder.record("starter", is_starter)
-        recorder.record("starter_flat", flat)
+        recorder.record("starter_flat", np.isin(np.arange(len(key)), flat_rows))
     amount = _bracket_amount(annualised, key, table, recorder)
-    quarterly = np.where(flat, table.starter_flat[key], div_round_half_up(amount, _QUARTERLY_DIVISOR))
-    annual = np.where(flat, table.starter_flat[key] * QUARTERS_PER_YEAR, div_round_half_up(amount, _ANNUAL_DIVISOR))
+    quarterly = div_round_half_up(amount, _QUARTERLY_DIVISOR)
+    annual = div_round_half_up(amount, _ANNUAL_DIVISOR)
+    flat = table.starter_flat[key[flat_rows]]
+    quarterly[flat_rows] = flat
+    annual[flat_rows] = flat * QUARTERS_PER_YEAR
 
-    # Which parameters each case needed: the starter's flat or basis, or the coefficient and the formula.
-    starter_problem = table.problem_starter[key]
-    final_problem = np.where(table.error_final[key] == CaseErrorCode.MISSING_PARAMETER, table.problem_final[key], 0)
-    index_problem = table.problem_indexation[key]
-    problem = np.where(
-        is_starter,
-        np.where(starter_problem != 0, starter_problem, np.where(flat, 0, final_problem)),
-        np.where(final_problem != 0, final_problem, index_problem),
-    )
-    table_error = np.where(
-        table.error_final[key] == CaseErrorCode.PRIMO_STARTER_NOT_MAIN,
-        np.int8(CaseErrorCode.PRIMO_STARTER_NOT_MAIN),
-        np.where(problem != 0, np.int8(CaseErrorCode.MISSING_PARAMETER), np.int8(CaseErrorCode.NONE)),
-    )
-    error = np.where(error == 0, table_error, error)
-    unknown = (error == 0) & ~is_starter & _unknown_minimum(annualised, quarterly, key, table)
-    error = np.where(unknown, np.int8(CaseErrorCode.MINIMUM_UNKNOWN), error)
-    problem = np.where(
-        unknown, table.problem_bound[key], np.where(error == CaseErrorCode.MISSING_PARAMETER, problem, 0)
-    )
-    problem = problem.astype(np.int16)
-    unconfirmed = np.where(
-        is_starter,
-        table.unconfirmed_starter[key] | (~flat & table.unconfirmed_final[key]),
-        table.unconfirmed_final[key] | table.unconfirmed_indexation[key],
-    )
+    # The parameters each case needed: the coefficient and the formula, or the starter's basis or flat.
+    primo_elsewhere = table.error_final[key] == CaseErrorCode.PRIMO_STARTER_NOT_MAIN
+    _merge_errors(error, problem, primo_elsewhere, CaseErrorCode.PRIMO_STARTER_NOT_MAIN, 0)
+    formula_problem = table.problem_final[key]
+    formula_problem[flat_rows] = 0
+    _merge_errors(error, problem, formula_problem != 0, CaseErrorCode.MISSING_PARAMETER, formula_problem)
+    own_problem = table.problem_indexation[key]
+    own_problem[starters] = table.problem_starter[starter_keys]
+    _merge_errors(error, problem, own_problem != 0, CaseErrorCode.MISSING_PARAMETER, own_problem)
+    unknown = _unknown_minimum(annualised, quarterly, key, table)
+    if unknown is not None:
+        unknown &= others
+    _merge_errors(error, problem, unknown, CaseErrorCode.MINIMUM_UNKNOWN, table.problem_bound[key])
+
+    unconfirmed = table.unconfirmed_final[key] | table.unconfirmed_indexation[key]
+    unconfirmed[starters] = table.unconfirmed_starter[starter_keys]
+    basis_rows = starters[table.starter_state[starter_keys] != STARTER_FLAT]
+    unconfirmed[basis_rows] |= table.unconfirmed_final[key[basis_rows]]
     annual, quarterly, fee, with_fees, unconfirmed = _finish(
         annual,
         quarterly,
@@ -340,7 +388,8 @@ def provisional_contributions(
         unconfirmed=unconfirmed,
         recorder=recorder,
     )
-    indexed = np.where(error == 0, indexed, 0)
+    if error.any():
+        indexed *= error == 0
     return ProvisionalResult(
         annual,
         quarterly,
@@ -358,19 +407,25 @@ def provisional_contributions(
 def quarters_due(
     active: npt.ArrayLike, exempted: npt.ArrayLike, capacity: ArrayOrScalar
 ) -> tuple[BoolArray, Int8Array]:
-    """Quarters for which a contribution is due: active and not exempted.
+    """Quarters for which a contribution is due: active and not exempted (quarter-major, (4, n)).
 
     Exemption (dispense, decided by INASTI since 1 January 2019 for temporary financial or economic
     difficulty) is for the main capacity only (socialsecurity.belgium.be; rsvz.be); an exemption on
-    another capacity is an error of the case. ``active`` and ``exempted`` are (n, 4) booleans.
+    another capacity is an error of the case.
     """
-    active_ = np.atleast_2d(np.asarray(active, dtype=np.bool_))
-    exempted_ = np.atleast_2d(np.asarray(exempted, dtype=np.bool_)) & active_
-    capacity_ = np.broadcast_to(np.asarray(capacity, dtype=np.int64), (active_.shape[0],))
-    wrong = exempted_.any(axis=1) & (capacity_ != CapacityCode.MAIN)
-    error = np.where(wrong, np.int8(CaseErrorCode.EXEMPTION_NOT_MAIN), np.int8(CaseErrorCode.NONE)).astype(np.int8)
+    active_ = quarter_major(active, np.bool_)
+    exempted_ = quarter_major(exempted, np.bool_) & active_
+    capacity_ = np.broadcast_to(np.asarray(capacity, dtype=np.int64), (active_.shape[1],))
+    wrong = exempted_.any(axis=0) & (capacity_ != CapacityCode.MAIN)
+    error = (wrong * np.int8(CaseErrorCode.EXEMPTION_NOT_MAIN)).astype(np.int8)
     due: BoolArray = active_ & ~exempted_
     return due, error
+
+
+def due_quarter_count(due: npt.ArrayLike) -> Int64Array:
+    """Quarters due per case, from the quarter-major booleans of :func:`quarters_due`."""
+    result: Int64Array = np.asarray(due, dtype=np.bool_).sum(axis=0, dtype=np.int64)
+    return result
 
 
 def regularisation(

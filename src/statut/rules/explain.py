@@ -37,7 +37,7 @@ _INPUT_ERRORS: Final = frozenset(
 
 
 def _euros(cents: int) -> Amount:
-    return Amount(Decimal(cents) / 100)
+    return Amount((Decimal(cents) / 100).quantize(Decimal("0.01")))
 
 
 def _twelfths(value: int) -> Amount:

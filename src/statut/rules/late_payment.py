@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from statut.rules.arithmetic import RATE_SCALE, Int64Array, div_round_half_up, to_scaled_int
+from statut.rules.arithmetic import RATE_SCALE, Int64Array, div_round_half_up, quarter_major, to_scaled_int
 from statut.rules.parameter_set import ParameterSet, load_parameters
 
 QUARTERLY_INCREASE: Final = "contributions.late_payment.quarterly_increase"
@@ -27,40 +27,40 @@ _QUARTER_ENDS: Final = ((3, 31), (6, 30), (9, 30), (12, 31))
 class LateIncreases:
     """Increases of one calendar year, in cents, per case."""
 
-    quarterly: Int64Array  # (n, 4): 3 % at the end of each quarter
+    quarterly: Int64Array  # (4, n): 3 % at the end of each quarter
     january: Int64Array  # (n,): 7 % on 1 January of the next year
     total: Int64Array  # (n,)
 
 
 def unpaid_at_quarter_ends(due: npt.ArrayLike, paid: npt.ArrayLike) -> Int64Array:
-    """Amount unpaid at the end of each quarter of the year, in cents, shape (n, 4).
+    """Amount unpaid at the end of each quarter of the year, in cents, quarter-major (4, n).
 
-    ``due[:, k]`` is the contribution due by the end of quarter k, ``paid[:, k]`` what the fund received
+    ``due[k]`` is the contribution due by the end of quarter k, ``paid[k]`` what the fund received
     during quarter k; a payment settles the oldest amount due first, and an overpayment is not an
     amount unpaid.
     """
-    due_ = np.atleast_2d(np.asarray(due, dtype=np.int64))
-    paid_ = np.atleast_2d(np.asarray(paid, dtype=np.int64))
-    result: Int64Array = np.maximum(np.cumsum(due_, axis=1) - np.cumsum(paid_, axis=1), 0)
+    balance = np.cumsum(quarter_major(due, np.int64), axis=0)
+    balance -= np.cumsum(quarter_major(paid, np.int64), axis=0)
+    result: Int64Array = np.maximum(balance, 0, out=balance)
     return result
 
 
 def late_increases(unpaid: npt.ArrayLike, year: int, *, parameters: ParameterSet | None = None) -> LateIncreases:
-    """Increases on contributions unpaid at each quarter end of ``year`` (cents, shape (n, 4)).
+    """Increases on contributions unpaid at each quarter end of ``year`` (cents, quarter-major (4, n)).
 
     The rates are the ones in force on each quarter's last day (3 %) and on 1 January of the next
     year (7 %); a year without a known rate raises :class:`~statut.rules.errors.MissingParameterError`.
     """
     parameters = parameters or load_parameters()
-    unpaid_ = np.atleast_2d(np.asarray(unpaid, dtype=np.int64))
+    amounts = quarter_major(unpaid, np.int64)
     rates = np.array(
         [
             to_scaled_int(parameters.scalar(QUARTERLY_INCREASE, date(year, month, day)), RATE_SCALE)
             for month, day in _QUARTER_ENDS
         ],
         dtype=np.int64,
-    )
+    ).reshape(4, 1)
     yearly = to_scaled_int(parameters.scalar(YEARLY_INCREASE, date(year + 1, 1, 1)), RATE_SCALE)
-    quarterly = div_round_half_up(unpaid_ * rates, RATE_SCALE)
-    january = div_round_half_up(unpaid_[:, 3] * yearly, RATE_SCALE)
-    return LateIncreases(quarterly=quarterly, january=january, total=quarterly.sum(axis=1) + january)
+    quarterly = div_round_half_up(amounts * rates, RATE_SCALE)
+    january = div_round_half_up(amounts[3] * yearly, RATE_SCALE)
+    return LateIncreases(quarterly=quarterly, january=january, total=quarterly.sum(axis=0) + january)

@@ -19,6 +19,7 @@ polars version. Definition (SHA-256 everywhere, integers little-endian):
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -42,23 +43,44 @@ def _as_integers(series: pl.Series, kind: str) -> pl.Series:
     return series.cast(pl.Int64)
 
 
-def frame_digest(frame: pl.DataFrame) -> str:
-    total = hashlib.sha256(f"rows={frame.height}\n".encode())
-    for name in frame.columns:
-        series = frame.get_column(name)
-        kind = _kind(series.dtype)
-        validity, values, data = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+class FrameDigest:
+    """The digest of rows fed in chunks; the result does not depend on how the rows were chunked."""
+
+    def __init__(self, schema: pl.Schema | dict[str, pl.DataType]) -> None:
+        self._columns = [(name, _kind(dtype)) for name, dtype in schema.items()]
+        self._hashes = {name: (hashlib.sha256(), hashlib.sha256(), hashlib.sha256()) for name, _ in self._columns}
+        self._rows = 0
+
+    def update(self, frame: pl.DataFrame) -> None:
         for offset in range(0, frame.height, CHUNK_ROWS):
-            chunk = series.slice(offset, CHUNK_ROWS)
-            validity.update(chunk.is_not_null().cast(pl.UInt8).to_numpy().tobytes())
-            if kind == "text":
-                text = chunk.cast(pl.String)
-                values.update(text.str.len_bytes().cast(pl.Int64).fill_null(0).to_numpy().astype("<i8").tobytes())
-                data.update(text.drop_nulls().str.join("").item().encode("utf-8") if text.null_count() < len(text) else b"")
-            else:
-                numbers = _as_integers(chunk, kind).fill_null(0).to_numpy()
-                values.update(np.asarray(numbers, dtype="<i8").tobytes())
-        column = hashlib.sha256(f"{name}\n{kind}\n".encode())
-        column.update(validity.digest() + values.digest() + data.digest())
-        total.update(column.digest())
-    return "sha256:" + total.hexdigest()
+            chunk = frame.slice(offset, CHUNK_ROWS)
+            for name, kind in self._columns:
+                self._update_column(chunk.get_column(name), kind, *self._hashes[name])
+        self._rows += frame.height
+
+    def hexdigest(self) -> str:
+        total = hashlib.sha256(f"rows={self._rows}\n".encode())
+        for name, kind in self._columns:
+            validity, values, data = self._hashes[name]
+            column = hashlib.sha256(f"{name}\n{kind}\n".encode())
+            column.update(validity.digest() + values.digest() + data.digest())
+            total.update(column.digest())
+        return "sha256:" + total.hexdigest()
+
+    @staticmethod
+    def _update_column(series: pl.Series, kind: str, validity: Any, values: Any, data: Any) -> None:
+        validity.update(series.is_not_null().cast(pl.UInt8).to_numpy().tobytes())
+        if kind == "text":
+            text = series.cast(pl.String)
+            values.update(text.str.len_bytes().cast(pl.Int64).fill_null(0).to_numpy().astype("<i8").tobytes())
+            data.update(text.drop_nulls().str.join("").item().encode("utf-8"))
+        else:
+            numbers = _as_integers(series, kind).fill_null(0).to_numpy()
+            values.update(np.asarray(numbers, dtype="<i8").tobytes())
+
+
+def frame_digest(frame: pl.DataFrame) -> str:
+    """The digest of all the rows of ``frame``, in order."""
+    digest = FrameDigest(frame.schema)
+    digest.update(frame)
+    return digest.hexdigest()

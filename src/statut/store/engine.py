@@ -26,18 +26,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from statut.domain.errors import StatutError
+from statut.store.errors import DatabaseUrlError
 from statut.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Execution option naming how SQLite begins a transaction ("IMMEDIATE" or "DEFERRED").
 SQLITE_BEGIN_OPTION = "statut_sqlite_begin"
-
-
-class DatabaseUrlError(StatutError):
-    """The database URL cannot be used."""
-
-    code = "statut.database.url"
 
 
 def normalise_url(raw: str | URL) -> URL:
@@ -69,7 +63,9 @@ def engine_from_settings(settings: Settings, *, echo: bool = False) -> Engine:
 
 
 def sqlite_file(url: URL) -> Path | None:
-    """The database file of a SQLite URL, or None for an in-memory database."""
+    """The database file of a SQLite URL; None for an in-memory database or another backend."""
+    if url.get_backend_name() != "sqlite":
+        return None
     database = url.database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
@@ -111,3 +107,9 @@ def describe_url(url: str | URL) -> str:
 
 def dialect_name(bind: Engine | Connection) -> str:
     return bind.dialect.name
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's message of a database error, first line only (fit for a one-line CLI error)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -22,23 +22,9 @@ from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
-from statut.domain.errors import StatutError
-from statut.store.engine import build_engine, describe_url
+from statut.store.engine import build_engine, describe_url, first_line
+from statut.store.errors import DatabaseUnavailableError, SchemaOutOfDateError
 from statut.store.tables import metadata
-
-
-class DatabaseUnavailable(StatutError):
-    """The database cannot be reached or opened."""
-
-    code = "statut.database.unavailable"
-    status = 503
-
-
-class SchemaOutOfDate(StatutError):
-    """The database schema is not at the revision this code expects."""
-
-    code = "statut.database.schema"
-    status = 503
 
 
 def alembic_config() -> Config:
@@ -53,7 +39,7 @@ def alembic_config() -> Config:
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the package always ships migrations
-        raise SchemaOutOfDate("no migration found in statut/store/migrations")
+        raise SchemaOutOfDateError("no migration found in statut/store/migrations")
     return head
 
 
@@ -83,7 +69,7 @@ def require_current_schema(connection: Connection) -> None:
     current = current_revision(connection)
     head = head_revision()
     if current != head:
-        raise SchemaOutOfDate(
+        raise SchemaOutOfDateError(
             f"database schema is at revision {current or 'none'}, this code needs {head}: run `statut db upgrade`"
         )
 
@@ -124,12 +110,7 @@ def _on_connection(target: str | URL | Engine, run: Any) -> str:
             result: str = run(connection)
             return result
     except OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot open {describe_url(engine.url)}: {_first_line(exc)}") from None
+        raise DatabaseUnavailableError(f"cannot open {describe_url(engine.url)}: {first_line(exc)}") from None
     finally:
         if engine is not target:
             engine.dispose()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", exc) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

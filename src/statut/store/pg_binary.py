@@ -15,6 +15,7 @@ by the register: int2/int4/int8 (two's complement), bool (one byte), date (32-bi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -24,6 +25,11 @@ COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4,
 COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 DAYS_1970_TO_2000 = 10_957
 MICROSECONDS_1970_TO_2000 = DAYS_1970_TO_2000 * 86_400 * 1_000_000
+#: Below this many rows per layout group on average, scatter row by row instead (free text).
+MIN_ROWS_PER_GROUP = 64
+LENGTH_KEY_BITS = 10
+LENGTH_KEY_BASE = 1 << LENGTH_KEY_BITS
+MAX_VARYING_FIELDS = 63 // LENGTH_KEY_BITS
 
 
 class PgType(StrEnum):
@@ -58,6 +64,86 @@ def _fixed_values(series: pl.Series, pg_type: PgType) -> np.ndarray:
     return np.asarray(numbers.fill_null(0).to_numpy()).astype(_FIXED[pg_type])
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedRows:
+    """Binary COPY tuples and the order in which they hold the frame's rows (None: unchanged)."""
+
+    data: bytes
+    order: np.ndarray | None
+
+
+def encode_rows(frame: pl.DataFrame, types: Sequence[PgType]) -> EncodedRows:
+    """The rows of ``frame`` as binary COPY tuples (without header and trailer).
+
+    Rows whose variable-length fields (text, NULLs) have the same lengths share one layout; each
+    such group is filled as a numpy structured array, column by column, so the cost is a few
+    vectorised copies per group. The groups are written one after the other (rows keep their order
+    within a group), which reorders the rows: ``order`` says how. Free text (names, streets) makes
+    many small groups; then a row-by-row byte scatter in the original order is cheaper.
+    """
+    if len(types) != frame.width:
+        raise ValueError(f"{frame.width} columns but {len(types)} types")
+    if frame.height == 0:
+        return EncodedRows(b"", None)
+    layout = frame.select(
+        [
+            _field_length(name, pg_type).alias(f"_{position}")
+            for position, (name, pg_type) in enumerate(zip(frame.columns, types, strict=True))
+        ]
+    )
+    varying = [name for name in layout.columns if layout.get_column(name).n_unique() > 1]
+    if not varying:
+        return EncodedRows(_encode_group(frame, types, layout.row(0)), None)
+    if len(varying) > MAX_VARYING_FIELDS or any(layout.get_column(name).max() >= LENGTH_KEY_BASE - 1 for name in varying):  # type: ignore[operator]
+        return EncodedRows(_encode_scattered(frame, types), None)
+    # One exact integer per layout: the lengths of the varying fields, LENGTH_KEY_BITS bits each.
+    key = np.zeros(frame.height, dtype=np.int64)
+    for position, name in enumerate(varying):
+        key |= (layout.get_column(name).cast(pl.Int64).to_numpy() + 1) << (LENGTH_KEY_BITS * position)
+    order = np.argsort(key, kind="stable")
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(key[order])) + 1))
+    if len(starts) * MIN_ROWS_PER_GROUP > frame.height:
+        return EncodedRows(_encode_scattered(frame, types), None)
+    ordered = frame[order]
+    ends = np.append(starts[1:], frame.height)
+    parts = [
+        _encode_group(ordered.slice(int(start), int(end - start)), types, layout.row(int(order[start])))
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    return EncodedRows(b"".join(parts), order)
+
+
+def _field_length(name: str, pg_type: PgType) -> pl.Expr:
+    """Length in bytes of each field, -1 for NULL (the length word of the binary format)."""
+    column = pl.col(name)
+    if pg_type is PgType.TEXT:
+        length = column.cast(pl.String).str.len_bytes().cast(pl.Int32)
+    else:
+        length = pl.lit(np.dtype(_FIXED[pg_type]).itemsize, dtype=pl.Int32)
+    return pl.when(column.is_null()).then(pl.lit(-1, dtype=pl.Int32)).otherwise(length)
+
+
+def _encode_group(frame: pl.DataFrame, types: Sequence[PgType], lengths: Sequence[int]) -> bytes:
+    """Rows that all share the same field lengths, as one structured array."""
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for position, (pg_type, length) in enumerate(zip(types, lengths, strict=True)):
+        fields.append((f"l{position}", ">i4"))
+        if length > 0:
+            fields.append((f"v{position}", f"S{length}" if pg_type is PgType.TEXT else _FIXED[pg_type]))
+    array = np.empty(frame.height, dtype=np.dtype(fields))
+    array["count"] = frame.width
+    for position, (series, pg_type, length) in enumerate(zip(frame.iter_columns(), types, lengths, strict=True)):
+        array[f"l{position}"] = length
+        if length <= 0:
+            continue
+        if pg_type is PgType.TEXT:
+            joined = series.cast(pl.String).str.join("").item().encode("utf-8")
+            array[f"v{position}"] = np.frombuffer(joined, dtype=f"S{length}")
+        else:
+            array[f"v{position}"] = _fixed_values(series, pg_type)
+    return array.tobytes()
+
+
 def _put(buffer: np.ndarray, positions: np.ndarray, values: np.ndarray) -> None:
     """Write each big-endian value at its byte position."""
     width = values.dtype.itemsize
@@ -66,13 +152,9 @@ def _put(buffer: np.ndarray, positions: np.ndarray, values: np.ndarray) -> None:
     buffer[positions[:, None] + np.arange(width)] = np.ascontiguousarray(values).view(np.uint8).reshape(-1, width)
 
 
-def encode_rows(frame: pl.DataFrame, types: Sequence[PgType]) -> bytes:
-    """The rows of ``frame`` as binary COPY tuples (without header and trailer)."""
-    if len(types) != frame.width:
-        raise ValueError(f"{frame.width} columns but {len(types)} types")
+def _encode_scattered(frame: pl.DataFrame, types: Sequence[PgType]) -> bytes:
+    """Any rows, in their order: every field's bytes are scattered to their position."""
     rows = frame.height
-    if rows == 0:
-        return b""
     columns: list[tuple[PgType, np.ndarray, np.ndarray, bytes]] = []
     row_size = np.full(rows, 2, dtype=np.int64)
     for series, pg_type in zip(frame.iter_columns(), types, strict=True):

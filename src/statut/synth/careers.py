@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from statut.reference import default_funds
-from statut.synth import assumptions as A
+from statut.synth import assumptions
 from statut.synth.dates import add_years, day_number, from_ymd, quarter_of, quarter_start, uniform_day, ymd
 from statut.synth.options import SynthOptions
 from statut.synth.people import LANGUAGES
@@ -69,7 +69,7 @@ def pension_age(birth_year: np.ndarray) -> np.ndarray:
 
 
 def yearly_death_probability(age: np.ndarray) -> np.ndarray:
-    return np.clip(np.exp(A.MORTALITY_A + A.MORTALITY_B * age), 0.0, 0.5)
+    return np.clip(np.exp(assumptions.MORTALITY_A + assumptions.MORTALITY_B * age), 0.0, 0.5)
 
 
 def draw_deaths(options: SynthOptions, people: pl.DataFrame) -> np.ndarray:
@@ -82,7 +82,10 @@ def draw_deaths(options: SynthOptions, people: pl.DataFrame) -> np.ndarray:
     observed_from = people["observed_from"].to_numpy()
     death = np.full(people.height, NEVER, dtype=np.int64)
     for year in range(options.start_year, options.end_year + 1):
-        first, last = int(from_ymd(np.array([year]), np.array([1]), np.array([1]))[0]), day_number(options.period_start.replace(year=year + 1)) - 1
+        first, last = (
+            int(from_ymd(np.array([year]), np.array([1]), np.array([1]))[0]),
+            day_number(options.period_start.replace(year=year + 1)) - 1,
+        )
         candidates = (death == NEVER) & (observed_from <= last)
         dies = candidates & (rng.random(people.height) < yearly_death_probability(year - birth_year))
         low = np.maximum(first, observed_from + 1)
@@ -112,20 +115,22 @@ def build_careers(options: SynthOptions, people: pl.DataFrame, death_day: np.nda
     observed_from = people["observed_from"].to_numpy()
     start = people["affiliation_start"].to_numpy()
 
-    cessation = _event_in_quarters(rng, np.asarray(A.CESSATION_RATE)[capacity], observed_from)
-    bankruptcy = _event_in_quarters(rng, np.asarray(A.BANKRUPTCY_RATE)[capacity], observed_from)
-    age_limit = add_years(birth, A.MAX_AFFILIATED_AGE)
+    cessation = _event_in_quarters(rng, np.asarray(assumptions.CESSATION_RATE)[capacity], observed_from)
+    bankruptcy = _event_in_quarters(rng, np.asarray(assumptions.BANKRUPTCY_RATE)[capacity], observed_from)
+    age_limit = add_years(birth, assumptions.MAX_AFFILIATED_AGE)
 
     birth_year, _, _ = ymd(birth)
     pension_day = quarter_start(quarter_of(add_years(birth, pension_age(birth_year))) + 1)
-    reaches_pension = np.isin(capacity, (A.MAIN, A.COMPLEMENTARY, A.ASSISTING_SPOUSE)) & (pension_day > observed_from)
-    pension_choice = _choose_rows(rng, np.asarray(A.AT_PENSION_AGE)[capacity])
+    reaches_pension = np.isin(capacity, (assumptions.MAIN, assumptions.COMPLEMENTARY, assumptions.ASSISTING_SPOUSE)) & (
+        pension_day > observed_from
+    )
+    pension_choice = _choose_rows(rng, np.asarray(assumptions.AT_PENSION_AGE)[capacity])
     retires = reaches_pension & (pension_choice == 0)
     becomes_pensioner = reaches_pension & (pension_choice == 1)
 
     student_day = quarter_start(quarter_of(add_years(birth, 25)))
-    is_student = (capacity == A.STUDENT) & (student_day > start)
-    student_choice = _choose_rows(rng, np.tile(np.asarray(A.STUDENT_AT_25), (n, 1)))
+    is_student = (capacity == assumptions.STUDENT) & (student_day > start)
+    student_choice = _choose_rows(rng, np.tile(np.asarray(assumptions.STUDENT_AT_25), (n, 1)))
     student_stops = is_student & (student_choice == 0)
 
     candidates = np.stack(
@@ -147,7 +152,9 @@ def build_careers(options: SynthOptions, people: pl.DataFrame, death_day: np.nda
 
     change_day = np.where(becomes_pensioner, pension_day, np.where(is_student & ~student_stops, student_day, NEVER))
     new_capacity = np.where(
-        becomes_pensioner, A.ACTIVE_PENSIONER, np.where(student_choice == 1, A.MAIN, A.COMPLEMENTARY)
+        becomes_pensioner,
+        assumptions.ACTIVE_PENSIONER,
+        np.where(student_choice == 1, assumptions.MAIN, assumptions.COMPLEMENTARY),
     )
     has_change = (change_day < np.minimum(end, period_end)) & (change_day > start) & (change_day >= period_start)
 
@@ -160,13 +167,22 @@ def build_careers(options: SynthOptions, people: pl.DataFrame, death_day: np.nda
     first_quarter = quarter_of(observed_from)
     last_quarter = quarter_of(np.minimum(end, period_end) - 1)
     can_switch = last_quarter > first_quarter
-    switches = can_switch & (rng.random(n) < A.FUND_SWITCH_SHARE)
+    switches = can_switch & (rng.random(n) < assumptions.FUND_SWITCH_SHARE)
     span = np.maximum(last_quarter - first_quarter, 1)
-    switch_day = np.where(switches, quarter_start(first_quarter + 1 + np.floor(rng.random(n) * span).astype(np.int64)), NEVER)
+    switch_day = np.where(
+        switches, quarter_start(first_quarter + 1 + np.floor(rng.random(n) * span).astype(np.int64)), NEVER
+    )
 
     segments = _segments(
-        people["person_key"].to_numpy(), start, end, capacity, np.where(has_change, change_day, NEVER), new_capacity,
-        first_fund, second_fund, switch_day,
+        people["person_key"].to_numpy(),
+        start,
+        end,
+        capacity=capacity,
+        change_day=np.where(has_change, change_day, NEVER),
+        new_capacity=new_capacity,
+        first_fund=first_fund,
+        second_fund=second_fund,
+        switch_day=switch_day,
     )
     codes = fund_codes()
     segments = segments.with_columns(pl.col("fund").replace_strict(dict(enumerate(codes)), return_dtype=pl.String))
@@ -187,13 +203,14 @@ def _choose_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     """Per row, an index drawn with that row's weights (rows need not be normalised)."""
     cumulative = np.cumsum(weights, axis=1)
     draw = rng.random(weights.shape[0]) * cumulative[:, -1]
-    return np.minimum((cumulative <= draw[:, None]).sum(axis=1), weights.shape[1] - 1)
+    return np.asarray(np.minimum((cumulative <= draw[:, None]).sum(axis=1), weights.shape[1] - 1))
 
 
 def _segments(
     person_key: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
+    *,
     capacity: np.ndarray,
     change_day: np.ndarray,
     new_capacity: np.ndarray,
@@ -205,7 +222,9 @@ def _segments(
     has_change = change_day < NEVER
     has_switch = switch_day < NEVER
     first_cut = np.minimum(change_day, switch_day)
-    second_cut = np.where(has_change & has_switch & (change_day != switch_day), np.maximum(change_day, switch_day), NEVER)
+    second_cut = np.where(
+        has_change & has_switch & (change_day != switch_day), np.maximum(change_day, switch_day), NEVER
+    )
     has_first = first_cut < NEVER
     has_second = second_cut < NEVER
     pieces = (
@@ -214,16 +233,18 @@ def _segments(
         (has_second, second_cut, end),
     )
     frames = []
-    for index, (exists, piece_start, piece_end) in enumerate(pieces):
+    for index, (exists, starts, piece_end) in enumerate(pieces):
         keep = np.asarray(exists, dtype=bool)
-        piece_start = piece_start[keep]
+        piece_start = starts[keep]
         frames.append(
             pl.DataFrame(
                 {
                     "person_key": person_key[keep],
                     "segment": np.full(int(keep.sum()), index, dtype=np.int16),
                     "fund": np.where(piece_start >= switch_day[keep], second_fund[keep], first_fund[keep]),
-                    "capacity": np.where(piece_start >= change_day[keep], new_capacity[keep], capacity[keep]).astype(np.int8),
+                    "capacity": np.where(piece_start >= change_day[keep], new_capacity[keep], capacity[keep]).astype(
+                        np.int8
+                    ),
                     "start_day": piece_start,
                     "end_day": piece_end[keep],
                 }

@@ -94,20 +94,50 @@ _MIN_2019 = 1_384_739
 TABLE: dict[int, YearParameters] = {
     p.year: p
     for p in (
-        _year(2016, _MIN_2016, "derived from the 2016 assisting-spouse minimum (belfius.be)", spouse=571_558, minimum_derived=True),
-        _year(2017, round(_MIN_2016 * (_MIN_2019 / _MIN_2016) ** (1 / 3)), "interpolated 2016-2019", minimum_derived=True),
-        _year(2018, round(_MIN_2016 * (_MIN_2019 / _MIN_2016) ** (2 / 3)), "interpolated 2016-2019", minimum_derived=True),
+        _year(
+            2016,
+            _MIN_2016,
+            "derived from the 2016 assisting-spouse minimum (belfius.be)",
+            spouse=571_558,
+            minimum_derived=True,
+        ),
+        _year(
+            2017, round(_MIN_2016 * (_MIN_2019 / _MIN_2016) ** (1 / 3)), "interpolated 2016-2019", minimum_derived=True
+        ),
+        _year(
+            2018, round(_MIN_2016 * (_MIN_2019 / _MIN_2016) ** (2 / 3)), "interpolated 2016-2019", minimum_derived=True
+        ),
         _year(2019, _MIN_2019, "boekhouderstotaal.be", first=5_979_561, ceiling=8_811_980, complementary=153_199),
         _year(2020, 1_399_378, "liantis.be (minimum only)"),
         _year(2021, 1_404_257, "blog.liantis.be; info.hub.brussels", first=6_063_846, ceiling=8_936_188),
         _year(2022, 1_465_844, "support.liantis.be; unizo.be", first=6_329_786, ceiling=9_328_101),
         _year(
-            2023, 1_640_920, "acs.be; dexxter.be; carbofisc.be; groups.be", first=7_085_799, ceiling=10_442_224,
-            complementary=181_541, pensioner=363_081, spouse=720_856,
+            2023,
+            1_640_920,
+            "acs.be; dexxter.be; carbofisc.be; groups.be",
+            first=7_085_799,
+            ceiling=10_442_224,
+            complementary=181_541,
+            pensioner=363_081,
+            spouse=720_856,
         ),
-        _year(2024, 1_686_146, "accountable.eu; securex.be (thresholds unconfirmed)", first=7_281_095, ceiling=10_730_032, complementary=186_545),
+        _year(
+            2024,
+            1_686_146,
+            "accountable.eu; securex.be (thresholds unconfirmed)",
+            first=7_281_095,
+            ceiling=10_730_032,
+            complementary=186_545,
+        ),
         _year(2025, 1_700_888, "ucm.be; eloya.be; office-sfa.be", first=7_344_752, ceiling=10_823_840),
-        _year(2026, round(89_042 * 4 * _RATE_DENOMINATOR / RATE_FIRST_BRACKET), "blog.tamtam.pro", first=7_502_454, ceiling=11_056_242, minimum_derived=True),
+        _year(
+            2026,
+            round(89_042 * 4 * _RATE_DENOMINATOR / RATE_FIRST_BRACKET),
+            "blog.tamtam.pro",
+            first=7_502_454,
+            ceiling=11_056_242,
+            minimum_derived=True,
+        ),
     )
 }
 
@@ -137,10 +167,12 @@ def _brackets(income: np.ndarray, first: np.ndarray, ceiling: np.ndarray, first_
     """Annual contribution x 10,000 (cents): first_rate up to the first threshold, 14.16% to the ceiling."""
     in_first = np.minimum(income, first)
     in_second = np.clip(np.minimum(income, ceiling) - first, 0, None)
-    return in_first * first_rate + in_second * RATE_SECOND_BRACKET
+    return np.asarray(in_first * first_rate + in_second * RATE_SECOND_BRACKET)
 
 
-def quarterly_contribution_cents(capacity_codes: np.ndarray, years: np.ndarray, annual_income_cents: np.ndarray) -> np.ndarray:
+def quarterly_contribution_cents(
+    capacity_codes: np.ndarray, years: np.ndarray, annual_income_cents: np.ndarray
+) -> np.ndarray:
     """Quarterly contribution (excl. the fund's fee), in cents, rounded half-up.
 
     ``capacity_codes`` index :data:`CAPACITIES`; ``annual_income_cents`` is the income brought to an
@@ -161,6 +193,8 @@ def quarterly_contribution_cents(capacity_codes: np.ndarray, years: np.ndarray, 
     pensioner = np.where(
         income < _column(years, "pensioner_threshold"), 0, _brackets(income, first, ceiling, RATE_ACTIVE_PENSIONER)
     )
-    annual_scaled = np.choose(np.asarray(capacity_codes, dtype=np.int64), (main, complementary, student, spouse, pensioner))
+    annual_scaled = np.choose(
+        np.asarray(capacity_codes, dtype=np.int64), (main, complementary, student, spouse, pensioner)
+    )
     quarter_denominator = 4 * _RATE_DENOMINATOR
     return (annual_scaled + quarter_denominator // 2) // quarter_denominator

@@ -44,12 +44,12 @@ def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def is_leap_year(year: np.ndarray) -> np.ndarray:
     year = np.asarray(year, dtype=np.int64)
-    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return np.asarray((year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0)))
 
 
 def days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
     month = np.asarray(month, dtype=np.int64)
-    return _MONTH_LENGTHS[month] + ((month == 2) & is_leap_year(year))
+    return np.asarray(_MONTH_LENGTHS[month] + ((month == 2) & is_leap_year(year)))
 
 
 def from_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -65,7 +65,7 @@ def from_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray
     year_of_era = shifted_year - era * 400
     day_of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
     day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146_097 + day_of_era - 719_468
+    return np.asarray(era * 146_097 + day_of_era - 719_468)
 
 
 def add_years(days: np.ndarray, years: np.ndarray | int) -> np.ndarray:
@@ -77,13 +77,22 @@ def add_years(days: np.ndarray, years: np.ndarray | int) -> np.ndarray:
 def quarter_of(days: np.ndarray) -> np.ndarray:
     """Quarter index (year * 4 + quarter - 1) of day numbers."""
     year, month, _ = ymd(days)
-    return year * 4 + (month - 1) // 3
+    return np.asarray(year * 4 + (month - 1) // 3)
 
 
 def quarter_start(quarter_index: np.ndarray | int) -> np.ndarray:
-    """Day number of the first day of a quarter index."""
+    """Day number of the first day of a quarter index.
+
+    Columns hold few distinct quarters, so the days are computed once per quarter of the range and
+    looked up.
+    """
     index = np.asarray(quarter_index, dtype=np.int64)
-    return from_ymd(index // 4, (index % 4) * 3 + 1, np.ones_like(index))
+    if index.size == 0:
+        return index.copy()
+    low, high = int(index.min()), int(index.max())
+    quarters = np.arange(low, high + 1, dtype=np.int64)
+    table = from_ymd(quarters // 4, (quarters % 4) * 3 + 1, np.ones_like(quarters))
+    return table[index - low]
 
 
 def year_start(year: np.ndarray | int) -> np.ndarray:
@@ -95,7 +104,7 @@ def uniform_day(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> 
     """A day drawn uniformly in ``[low, high]`` (both inclusive; ``high >= low`` expected)."""
     low = np.asarray(low, dtype=np.int64)
     span = np.maximum(np.asarray(high, dtype=np.int64) - low + 1, 1)
-    return low + np.floor(rng.random(low.shape[0]) * span).astype(np.int64)
+    return np.asarray(low + np.floor(rng.random(low.shape[0]) * span).astype(np.int64))
 
 
 def to_date_series(name: str, days: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:

@@ -56,28 +56,50 @@ D = DefectType
 #: Relative weights of the defect types a hit record of each type can get.
 WEIGHTS: dict[RecordType, dict[DefectType, float]] = {
     RecordType.PERSON: {
-        D.INVALID_NATIONAL_NUMBER: 1.0, D.NATIONAL_NUMBER_BIRTH_DATE_MISMATCH: 1.0, D.NATIONAL_NUMBER_SEX_MISMATCH: 1.0,
-        D.DUPLICATE_PERSON_TYPO: 1.2, D.DUPLICATE_PERSON_SWAPPED_DAY_MONTH: 1.2, D.INSZ_AND_BIS: 1.2,
-        D.MISSING_MANDATORY_FIELD: 1.0, D.IMPOSSIBLE_DATE: 0.8, D.UNKNOWN_CODE: 0.5,
+        D.INVALID_NATIONAL_NUMBER: 1.0,
+        D.NATIONAL_NUMBER_BIRTH_DATE_MISMATCH: 1.0,
+        D.NATIONAL_NUMBER_SEX_MISMATCH: 1.0,
+        D.DUPLICATE_PERSON_TYPO: 1.2,
+        D.DUPLICATE_PERSON_SWAPPED_DAY_MONTH: 1.2,
+        D.INSZ_AND_BIS: 1.2,
+        D.MISSING_MANDATORY_FIELD: 1.0,
+        D.IMPOSSIBLE_DATE: 0.8,
+        D.UNKNOWN_CODE: 0.5,
     },
     RecordType.AFFILIATION: {
-        D.OVERLAPPING_AFFILIATION: 2.0, D.INVALID_NATIONAL_NUMBER: 0.5, D.MISSING_MANDATORY_FIELD: 1.0,
-        D.IMPOSSIBLE_DATE: 1.0, D.INVALID_ENTERPRISE_NUMBER: 1.0, D.UNKNOWN_CODE: 0.5,
+        D.OVERLAPPING_AFFILIATION: 2.0,
+        D.INVALID_NATIONAL_NUMBER: 0.5,
+        D.MISSING_MANDATORY_FIELD: 1.0,
+        D.IMPOSSIBLE_DATE: 1.0,
+        D.INVALID_ENTERPRISE_NUMBER: 1.0,
+        D.UNKNOWN_CODE: 0.5,
     },
     RecordType.INCOME: {
-        D.AMOUNT_TOO_MANY_DECIMALS: 1.5, D.NEGATIVE_AMOUNT: 1.0, D.INVALID_NATIONAL_NUMBER: 0.5,
-        D.MISSING_MANDATORY_FIELD: 1.0, D.UNKNOWN_CODE: 0.3,
+        D.AMOUNT_TOO_MANY_DECIMALS: 1.5,
+        D.NEGATIVE_AMOUNT: 1.0,
+        D.INVALID_NATIONAL_NUMBER: 0.5,
+        D.MISSING_MANDATORY_FIELD: 1.0,
+        D.UNKNOWN_CODE: 0.3,
     },
     RecordType.CONTRIBUTION: {
-        D.AMOUNT_TOO_MANY_DECIMALS: 1.5, D.NEGATIVE_AMOUNT: 1.0, D.INVALID_NATIONAL_NUMBER: 0.5,
-        D.MISSING_MANDATORY_FIELD: 1.0, D.IMPOSSIBLE_DATE: 0.5,
+        D.AMOUNT_TOO_MANY_DECIMALS: 1.5,
+        D.NEGATIVE_AMOUNT: 1.0,
+        D.INVALID_NATIONAL_NUMBER: 0.5,
+        D.MISSING_MANDATORY_FIELD: 1.0,
+        D.IMPOSSIBLE_DATE: 0.5,
     },
     RecordType.PAYMENT: {
-        D.AMOUNT_TOO_MANY_DECIMALS: 1.5, D.NEGATIVE_AMOUNT: 1.0, D.INVALID_NATIONAL_NUMBER: 0.5,
-        D.MISSING_MANDATORY_FIELD: 1.0, D.IMPOSSIBLE_DATE: 1.0,
+        D.AMOUNT_TOO_MANY_DECIMALS: 1.5,
+        D.NEGATIVE_AMOUNT: 1.0,
+        D.INVALID_NATIONAL_NUMBER: 0.5,
+        D.MISSING_MANDATORY_FIELD: 1.0,
+        D.IMPOSSIBLE_DATE: 1.0,
     },
     RecordType.LIFE_EVENT: {
-        D.IMPOSSIBLE_DATE: 1.0, D.MISSING_MANDATORY_FIELD: 1.0, D.UNKNOWN_CODE: 0.5, D.INVALID_NATIONAL_NUMBER: 0.5,
+        D.IMPOSSIBLE_DATE: 1.0,
+        D.MISSING_MANDATORY_FIELD: 1.0,
+        D.UNKNOWN_CODE: 0.5,
+        D.INVALID_NATIONAL_NUMBER: 0.5,
     },
 }
 #: Per deceased person, the probability of each after-death defect is this times the record rate.
@@ -178,7 +200,7 @@ class DefectInjector:
         if kind is D.DUPLICATE_PERSON_SWAPPED_DAY_MONTH:
             day = rows["birth_date"].str.slice(8, 2).cast(pl.Int64).to_numpy()
             month = rows["birth_date"].str.slice(5, 2).cast(pl.Int64).to_numpy()
-            return ((day <= 12) & (day != month)).astype(float)
+            return np.asarray(((day <= 12) & (day != month)).astype(float))
         if kind is D.INVALID_ENTERPRISE_NUMBER:
             return rows["enterprise_number"].is_not_null().to_numpy().astype(float)
         if kind is D.UNKNOWN_CODE and record_type is RecordType.INCOME:
@@ -201,8 +223,10 @@ class DefectInjector:
         if columns:
             frame = frame.with_columns(list(columns.values()))
         if self.additions[record_type]:
+            # Added records go at the end; writers order every batch by sort_key, so they land
+            # among their person's records without re-sorting this (wide) frame.
             added = pl.concat([a.select(frame.columns) for a in self.additions[record_type]], how="vertical")
-            frame = pl.concat([frame, added], how="vertical").sort(SORT_KEY, maintain_order=True)
+            frame = pl.concat([frame, added], how="vertical")
         return frame
 
     def _entry(
@@ -237,7 +261,7 @@ class DefectInjector:
             text(injected).alias("injected"),
             text(detail).alias("detail"),
         )
-        self.entries.append(entry.cast(MANIFEST_SCHEMA))  # type: ignore[arg-type]
+        self.entries.append(entry.cast(pl.Schema(MANIFEST_SCHEMA)))
 
     def _person(self, column: str, keys: pl.Series) -> pl.Series:
         return self.people[column].gather(keys - self.first_key)
@@ -266,8 +290,15 @@ class DefectInjector:
             check = np.where((check == first) | (check == second), (check + 1) % 100, check)
         injected = as_text("national_number", numbers // 100 * 100 + check, 11)
         self._modify(record_type, rows, "national_number", injected)
-        self._entry(D.INVALID_NATIONAL_NUMBER, record_type, rows, field="national_number", original=pl.col("national_number"),
-                    injected=pl.lit(injected), detail="check digits broken")
+        self._entry(
+            D.INVALID_NATIONAL_NUMBER,
+            record_type,
+            rows,
+            field="national_number",
+            original=pl.col("national_number"),
+            injected=pl.lit(injected),
+            detail="check digits broken",
+        )
 
     def _national_number_birth_date_mismatch(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         birth = rows["birth_date"].str.to_date().cast(pl.Int32).cast(pl.Int64).to_numpy()
@@ -280,14 +311,28 @@ class DefectInjector:
         shifted = np.where(shifted > latest, birth - np.abs(days), shifted)
         injected = pl.Series(shifted).cast(pl.Int32).cast(pl.Date).dt.to_string("%Y-%m-%d")
         self._modify(record_type, rows, "birth_date", injected)
-        self._entry(D.NATIONAL_NUMBER_BIRTH_DATE_MISMATCH, record_type, rows, field="birth_date", original=pl.col("birth_date"),
-                    injected=pl.lit(injected), detail="birth date no longer matches the national number")
+        self._entry(
+            D.NATIONAL_NUMBER_BIRTH_DATE_MISMATCH,
+            record_type,
+            rows,
+            field="birth_date",
+            original=pl.col("birth_date"),
+            injected=pl.lit(injected),
+            detail="birth date no longer matches the national number",
+        )
 
     def _national_number_sex_mismatch(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         injected = rows.select(pl.when(pl.col("sex") == "M").then(pl.lit("F")).otherwise(pl.lit("M"))).to_series()
         self._modify(record_type, rows, "sex", injected)
-        self._entry(D.NATIONAL_NUMBER_SEX_MISMATCH, record_type, rows, field="sex", original=pl.col("sex"),
-                    injected=pl.lit(injected), detail="sex no longer matches the national number")
+        self._entry(
+            D.NATIONAL_NUMBER_SEX_MISMATCH,
+            record_type,
+            rows,
+            field="sex",
+            original=pl.col("sex"),
+            injected=pl.lit(injected),
+            detail="sex no longer matches the national number",
+        )
 
     def _missing_mandatory_field(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         candidates = [name for name in mandatory_fields(record_type) if name not in ("record_type", "record_id")]
@@ -296,8 +341,14 @@ class DefectInjector:
             chosen = rows.filter(pl.Series(pick == index))
             if chosen.height:
                 self._modify(record_type, chosen, name, pl.Series([None] * chosen.height, dtype=pl.String))
-                self._entry(D.MISSING_MANDATORY_FIELD, record_type, chosen, field=name, original=pl.col(name),
-                            detail=f"mandatory field {name} left empty")
+                self._entry(
+                    D.MISSING_MANDATORY_FIELD,
+                    record_type,
+                    chosen,
+                    field=name,
+                    original=pl.col(name),
+                    detail=f"mandatory field {name} left empty",
+                )
 
     def _impossible_calendar_date(self, year: pl.Expr, count: int) -> pl.Series:
         pick = self.rng.integers(0, len(IMPOSSIBLE_MONTH_DAYS), count)
@@ -308,28 +359,50 @@ class DefectInjector:
         if record_type is RecordType.CONTRIBUTION:
             injected = rows.select(pl.col("quarter").str.slice(0, 4) + pl.lit("Q5")).to_series()
             self._modify(record_type, rows, "quarter", injected)
-            self._entry(D.IMPOSSIBLE_DATE, record_type, rows, field="quarter", original=pl.col("quarter"),
-                        injected=pl.lit(injected), detail="no such quarter")
+            self._entry(
+                D.IMPOSSIBLE_DATE,
+                record_type,
+                rows,
+                field="quarter",
+                original=pl.col("quarter"),
+                injected=pl.lit(injected),
+                detail="no such quarter",
+            )
             return
         if record_type is RecordType.AFFILIATION:
             closed = rows.filter(pl.col("end_date").is_not_null() & pl.Series(self.rng.random(rows.height) < 0.6))
             if closed.height:
                 start = closed["start_date"].str.to_date()
-                before = (start - pl.Series(self.rng.integers(1, 366, closed.height)).cast(pl.Duration("ms")) * 86_400_000)
+                before = (
+                    start - pl.Series(self.rng.integers(1, 366, closed.height)).cast(pl.Duration("ms")) * 86_400_000
+                )
                 injected = before.dt.date().dt.to_string("%Y-%m-%d")
                 self._modify(record_type, closed, "end_date", injected)
-                self._entry(D.IMPOSSIBLE_DATE, record_type, closed, field="end_date", original=pl.col("end_date"),
-                            injected=pl.lit(injected), detail="end before start")
+                self._entry(
+                    D.IMPOSSIBLE_DATE,
+                    record_type,
+                    closed,
+                    field="end_date",
+                    original=pl.col("end_date"),
+                    injected=pl.lit(injected),
+                    detail="end before start",
+                )
             rows = rows.join(closed.select(POSITION), on=POSITION, how="anti")
             field = "start_date"
         else:
-            field = {RecordType.PERSON: "birth_date", RecordType.PAYMENT: "payment_date", RecordType.LIFE_EVENT: "event_date"}[record_type]
+            field = {
+                RecordType.PERSON: "birth_date",
+                RecordType.PAYMENT: "payment_date",
+                RecordType.LIFE_EVENT: "event_date",
+            }[record_type]
         if not rows.height:
             return
         if record_type is RecordType.PERSON:
             future = pl.Series(self.rng.random(rows.height) < 0.5)
             year = pl.Series(self.rng.integers(2090, 2100, rows.height)).cast(pl.String)
-            in_future = pl.select(pl.format("{}-{}", year, pl.lit(rows["birth_date"]).str.slice(5, 5).str.replace("02-29", "02-28"))).to_series()
+            in_future = pl.select(
+                pl.format("{}-{}", year, pl.lit(rows["birth_date"]).str.slice(5, 5).str.replace("02-29", "02-28"))
+            ).to_series()
             calendar = self._impossible_calendar_date(pl.lit(rows[field]).str.slice(0, 4), rows.height)
             injected = pl.select(pl.when(future).then(in_future).otherwise(calendar)).to_series()
             detail = pl.when(future).then(pl.lit("born in the future")).otherwise(pl.lit("no such day"))
@@ -337,14 +410,29 @@ class DefectInjector:
             injected = self._impossible_calendar_date(pl.lit(rows[field]).str.slice(0, 4), rows.height)
             detail = pl.lit("no such day")
         self._modify(record_type, rows, field, injected)
-        self._entry(D.IMPOSSIBLE_DATE, record_type, rows, field=field, original=pl.col(field), injected=pl.lit(injected), detail=detail)
+        self._entry(
+            D.IMPOSSIBLE_DATE,
+            record_type,
+            rows,
+            field=field,
+            original=pl.col(field),
+            injected=pl.lit(injected),
+            detail=detail,
+        )
 
     def _amount_too_many_decimals(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         digit = pl.Series(self.rng.integers(1, 10, rows.height)).cast(pl.String)
         injected = rows.select(pl.col("amount") + pl.lit(digit)).to_series()
         self._modify(record_type, rows, "amount", injected)
-        self._entry(D.AMOUNT_TOO_MANY_DECIMALS, record_type, rows, field="amount", original=pl.col("amount"),
-                    injected=pl.lit(injected), detail="three decimals")
+        self._entry(
+            D.AMOUNT_TOO_MANY_DECIMALS,
+            record_type,
+            rows,
+            field="amount",
+            original=pl.col("amount"),
+            injected=pl.lit(injected),
+            detail="three decimals",
+        )
 
     def _negative_amount(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         other = cents_text(pl.lit(pl.Series(self.rng.integers(100, 100_000, rows.height))))
@@ -352,8 +440,15 @@ class DefectInjector:
             pl.when(pl.col("amount") == "0.00").then(pl.lit("-") + other).otherwise(pl.lit("-") + pl.col("amount"))
         ).to_series()
         self._modify(record_type, rows, "amount", injected)
-        self._entry(D.NEGATIVE_AMOUNT, record_type, rows, field="amount", original=pl.col("amount"),
-                    injected=pl.lit(injected), detail="negative amount")
+        self._entry(
+            D.NEGATIVE_AMOUNT,
+            record_type,
+            rows,
+            field="amount",
+            original=pl.col("amount"),
+            injected=pl.lit(injected),
+            detail="negative amount",
+        )
 
     def _invalid_enterprise_number(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         numbers = rows["enterprise_number"].cast(pl.Int64).to_numpy()
@@ -361,18 +456,34 @@ class DefectInjector:
         step = np.where(step == 3, 4, step)  # +3 could land on the second valid value (check + 97 - 100)
         injected = as_text("enterprise_number", numbers // 100 * 100 + (numbers % 100 + step) % 100, 10)
         self._modify(record_type, rows, "enterprise_number", injected)
-        self._entry(D.INVALID_ENTERPRISE_NUMBER, record_type, rows, field="enterprise_number",
-                    original=pl.col("enterprise_number"), injected=pl.lit(injected), detail="mod-97 check broken")
+        self._entry(
+            D.INVALID_ENTERPRISE_NUMBER,
+            record_type,
+            rows,
+            field="enterprise_number",
+            original=pl.col("enterprise_number"),
+            injected=pl.lit(injected),
+            detail="mod-97 check broken",
+        )
 
     def _unknown_code(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         field, code = UNKNOWN_CODES[record_type]
         self._modify(record_type, rows, field, pl.Series([code] * rows.height, dtype=pl.String))
-        self._entry(D.UNKNOWN_CODE, record_type, rows, field=field, original=pl.col(field), injected=pl.lit(code),
-                    detail=f"{code!r} is not a {field} code")
+        self._entry(
+            D.UNKNOWN_CODE,
+            record_type,
+            rows,
+            field=field,
+            original=pl.col(field),
+            injected=pl.lit(code),
+            detail=f"{code!r} is not a {field} code",
+        )
 
     # -- added records --------------------------------------------------------------------------------------
 
-    def _second_identity(self, rows: pl.DataFrame, *, swap_day_month: bool = False, other_kind: bool = False) -> pl.Series:
+    def _second_identity(
+        self, rows: pl.DataFrame, *, swap_day_month: bool = False, other_kind: bool = False
+    ) -> pl.Series:
         """A valid national number no real person has, for the person of each row."""
         keys = rows["person_key"]
         birth = self._person("birth_day", keys).to_numpy()
@@ -381,29 +492,46 @@ class DefectInjector:
             birth = from_ymd(year, day, month)
         resident = self._person("resident", keys).to_numpy()
         bis = resident if other_kind else ~resident
-        numbers = national_number_values(birth, self._person("male", keys).to_numpy(), self._person("phantom_slot", keys).to_numpy(), bis)
+        numbers = national_number_values(
+            birth, self._person("male", keys).to_numpy(), self._person("phantom_slot", keys).to_numpy(), bis
+        )
         return as_text("national_number", numbers, 11)
 
-    def _add_person_copy(self, rows: pl.DataFrame, fund: pl.Series, sequence: pl.Expr, **overrides: pl.Series) -> pl.DataFrame:
-        added = rows.drop(POSITION).with_columns(
-            pl.lit(fund).alias("fund"),
-            (pl.col("person_key") * SEQUENCE_SPAN + sequence).alias(SORT_KEY),
-        ).with_columns(
-            pl.format(f"{PREFIX[RecordType.PERSON]}{{}}", pl.col(SORT_KEY)).alias("record_id"),
-            *[pl.lit(values).alias(name) for name, values in overrides.items()],
+    def _add_person_copy(
+        self, rows: pl.DataFrame, fund: pl.Series, sequence: pl.Expr, **overrides: pl.Series
+    ) -> pl.DataFrame:
+        added = (
+            rows.drop(POSITION)
+            .with_columns(
+                pl.lit(fund).alias("fund"),
+                (pl.col("person_key") * SEQUENCE_SPAN + sequence).alias(SORT_KEY),
+            )
+            .with_columns(
+                pl.format(f"{PREFIX[RecordType.PERSON]}{{}}", pl.col(SORT_KEY)).alias("record_id"),
+                *[pl.lit(values).alias(name) for name, values in overrides.items()],
+            )
         )
         self.additions[RecordType.PERSON].append(added)
         return added
 
-    def _duplicate(self, kind: DefectType, rows: pl.DataFrame, field: str, injected: pl.Series, number: pl.Series, detail: str) -> None:
+    def _duplicate(
+        self, kind: DefectType, rows: pl.DataFrame, *, field: str, injected: pl.Series, number: pl.Series, detail: str
+    ) -> None:
         fund = self._other_fund(rows["person_key"])
         overrides = {"national_number": number}
         if field != "national_number":
             overrides[field] = injected
         added = self._add_person_copy(rows, fund, _DUPLICATE_SEQUENCE + text_sort_key() % SEQUENCE_SPAN, **overrides)
         self._entry(
-            kind, RecordType.PERSON, rows, fund=pl.lit(fund), record_ids=pl.concat_list(pl.lit(added["record_id"])),
-            related=pl.concat_list(pl.col("record_id")), field=field, original=pl.col(field), injected=pl.lit(injected),
+            kind,
+            RecordType.PERSON,
+            rows,
+            fund=pl.lit(fund),
+            record_ids=pl.concat_list(pl.lit(added["record_id"])),
+            related=pl.concat_list(pl.col("record_id")),
+            field=field,
+            original=pl.col(field),
+            injected=pl.lit(injected),
             detail=pl.format(f"the same person sent by {{}} {detail}", pl.lit(fund)),
         )
 
@@ -414,40 +542,70 @@ class DefectInjector:
             chosen = rows.filter(pl.Series(mask))
             if chosen.height:
                 injected = typo(chosen[field], self._draw(chosen.height), self._draw(chosen.height))
-                self._duplicate(D.DUPLICATE_PERSON_TYPO, chosen, field, injected, self._second_identity(chosen),
-                                "under a second national number, with a typo in the name")
+                self._duplicate(
+                    D.DUPLICATE_PERSON_TYPO,
+                    chosen,
+                    field=field,
+                    injected=injected,
+                    number=self._second_identity(chosen),
+                    detail="under a second national number, with a typo in the name",
+                )
 
     def _duplicate_person_swapped_day_month(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         del record_type
         injected = rows.select(
-            pl.format("{}-{}-{}", pl.col("birth_date").str.slice(0, 4), pl.col("birth_date").str.slice(8, 2), pl.col("birth_date").str.slice(5, 2))
+            pl.format(
+                "{}-{}-{}",
+                pl.col("birth_date").str.slice(0, 4),
+                pl.col("birth_date").str.slice(8, 2),
+                pl.col("birth_date").str.slice(5, 2),
+            )
         ).to_series()
-        self._duplicate(D.DUPLICATE_PERSON_SWAPPED_DAY_MONTH, rows, "birth_date", injected,
-                        self._second_identity(rows, swap_day_month=True),
-                        "with day and month of birth swapped and the national number recomputed for that date")
+        self._duplicate(
+            D.DUPLICATE_PERSON_SWAPPED_DAY_MONTH,
+            rows,
+            field="birth_date",
+            injected=injected,
+            number=self._second_identity(rows, swap_day_month=True),
+            detail="with day and month of birth swapped and the national number recomputed for that date",
+        )
 
     def _insz_and_bis(self, record_type: RecordType, rows: pl.DataFrame) -> None:
         del record_type
         number = self._second_identity(rows, other_kind=True)
-        self._duplicate(D.INSZ_AND_BIS, rows, "national_number", number, number, "under a number of the other kind (INSZ / BIS)")
+        self._duplicate(
+            D.INSZ_AND_BIS,
+            rows,
+            field="national_number",
+            injected=number,
+            number=number,
+            detail="under a number of the other kind (INSZ / BIS)",
+        )
 
     def _overlapping_affiliation(self, record_type: RecordType, rows: pl.DataFrame) -> None:
-        successor = (
-            self.segments.with_columns(pl.col("segment") - 1, pl.col("fund").alias("next_fund"), pl.col("start_day").alias("next_start"))
-            .select("person_key", "segment", "next_fund", "next_start")
-        )
+        successor = self.segments.with_columns(
+            pl.col("segment") - 1, pl.col("fund").alias("next_fund"), pl.col("start_day").alias("next_start")
+        ).select("person_key", "segment", "next_fund", "next_start")
         rows = rows.with_columns((text_sort_key() % SEQUENCE_SPAN).cast(pl.Int16).alias("segment")).join(
             successor, on=["person_key", "segment"], how="left"
         )
         unclosed = rows.filter(
-            pl.col("next_fund").is_not_null() & (pl.col("next_fund") != pl.col("fund")) & pl.Series(self.rng.random(rows.height) < 0.5)
+            pl.col("next_fund").is_not_null()
+            & (pl.col("next_fund") != pl.col("fund"))
+            & pl.Series(self.rng.random(rows.height) < 0.5)
         )
         if unclosed.height:
             self._modify(record_type, unclosed, "end_date", pl.Series([None] * unclosed.height, dtype=pl.String))
             related = pl.format(f"{PREFIX[RecordType.AFFILIATION]}{{}}", text_sort_key() + 1)
-            self._entry(D.OVERLAPPING_AFFILIATION, record_type, unclosed, field="end_date", original=pl.col("end_date"),
-                        related=pl.concat_list(related),
-                        detail=pl.format("the affiliation was never closed and overlaps the one at {}", pl.col("next_fund")))
+            self._entry(
+                D.OVERLAPPING_AFFILIATION,
+                record_type,
+                unclosed,
+                field="end_date",
+                original=pl.col("end_date"),
+                related=pl.concat_list(related),
+                detail=pl.format("the affiliation was never closed and overlaps the one at {}", pl.col("next_fund")),
+            )
         rows = rows.join(unclosed.select(POSITION), on=POSITION, how="anti")
         if not rows.height:
             return
@@ -458,34 +616,69 @@ class DefectInjector:
         new_start = start + np.floor(self.rng.random(rows.height) * np.maximum(end - start, 1)).astype(np.int64)
         new_start_text = pl.Series(new_start).cast(pl.Int32).cast(pl.Date).dt.to_string("%Y-%m-%d")
         sequence = INJECTED_SEQUENCE + text_sort_key() % SEQUENCE_SPAN
-        added = rows.drop(POSITION, "segment", "next_fund", "next_start").with_columns(
-            pl.lit(fund).alias("fund"),
-            (pl.col("person_key") * SEQUENCE_SPAN + sequence).alias(SORT_KEY),
-            pl.lit(new_start_text).alias("start_date"),
-            pl.lit(None, pl.String).alias("end_date"),
-        ).with_columns(pl.format(f"{PREFIX[RecordType.AFFILIATION]}{{}}", pl.col(SORT_KEY)).alias("record_id"))
+        added = (
+            rows.drop(POSITION, "segment", "next_fund", "next_start")
+            .with_columns(
+                pl.lit(fund).alias("fund"),
+                (pl.col("person_key") * SEQUENCE_SPAN + sequence).alias(SORT_KEY),
+                pl.lit(new_start_text).alias("start_date"),
+                pl.lit(None, pl.String).alias("end_date"),
+            )
+            .with_columns(pl.format(f"{PREFIX[RecordType.AFFILIATION]}{{}}", pl.col(SORT_KEY)).alias("record_id"))
+        )
         self.additions[RecordType.AFFILIATION].append(added)
-        person = self._person_rows(rows["person_key"], fund, _OVERLAP_PERSON_SEQUENCE + rows.select(text_sort_key() % SEQUENCE_SPAN).to_series())
+        person = self._person_rows(
+            rows["person_key"],
+            fund,
+            _OVERLAP_PERSON_SEQUENCE + rows.select(text_sort_key() % SEQUENCE_SPAN).to_series(),
+        )
         self._entry(
-            D.OVERLAPPING_AFFILIATION, record_type, rows, fund=pl.lit(fund),
+            D.OVERLAPPING_AFFILIATION,
+            record_type,
+            rows,
+            fund=pl.lit(fund),
             record_ids=pl.concat_list(pl.lit(added["record_id"]), pl.lit(person["record_id"])),
-            related=pl.concat_list(pl.col("record_id")), field="start_date", injected=pl.lit(new_start_text),
-            detail=pl.format("{} also affiliates the person from {} while the affiliation at {} runs", pl.lit(fund), pl.lit(new_start_text), pl.col("fund")),
+            related=pl.concat_list(pl.col("record_id")),
+            field="start_date",
+            injected=pl.lit(new_start_text),
+            detail=pl.format(
+                "{} also affiliates the person from {} while the affiliation at {} runs",
+                pl.lit(fund),
+                pl.lit(new_start_text),
+                pl.col("fund"),
+            ),
         )
 
     def _person_rows(self, keys: pl.Series, fund: pl.Series, sequence: pl.Series) -> pl.DataFrame:
         """A person record (true identity) for a fund that did not know the person."""
-        people = self.people.filter(pl.col("person_key").is_in(keys.implode())).select("person_key", "national_number", "last_name",
-            "first_name", "birth_day", "male", "language", "postal_code", "municipality", "street")
-        frame = pl.DataFrame({"person_key": keys, "fund": fund, "sequence": sequence.cast(pl.Int64)}).join(people, on="person_key", how="left")
+        people = self.people.filter(pl.col("person_key").is_in(keys.implode())).select(
+            "person_key",
+            "national_number",
+            "last_name",
+            "first_name",
+            "birth_day",
+            "male",
+            "language",
+            "postal_code",
+            "municipality",
+            "street",
+        )
+        frame = pl.DataFrame({"person_key": keys, "fund": fund, "sequence": sequence.cast(pl.Int64)}).join(
+            people, on="person_key", how="left"
+        )
         death = pl.Series(self.death_day[(frame["person_key"] - self.first_key).to_numpy()])
         added = frame.with_columns(
             (pl.col("person_key") * SEQUENCE_SPAN + pl.col("sequence")).alias(SORT_KEY),
             pl.lit(RecordType.PERSON.value).alias("record_type"),
             pl.col("birth_day").cast(pl.Int32).cast(pl.Date).dt.to_string("%Y-%m-%d").alias("birth_date"),
             pl.when(pl.col("male")).then(pl.lit("M")).otherwise(pl.lit("F")).alias("sex"),
-            pl.when(pl.lit(death) < day_number(self.options.extraction_date)).then(pl.lit(death)).otherwise(None)
-            .cast(pl.Int32).cast(pl.Date).dt.to_string("%Y-%m-%d").alias("death_date"),
+            pl.when(pl.lit(death) < day_number(self.options.extraction_date))
+            .then(pl.lit(death))
+            .otherwise(None)
+            .cast(pl.Int32)
+            .cast(pl.Date)
+            .dt.to_string("%Y-%m-%d")
+            .alias("death_date"),
         ).with_columns(pl.format(f"{PREFIX[RecordType.PERSON]}{{}}", pl.col(SORT_KEY)).alias("record_id"))
         added = added.select("person_key", SORT_KEY, "fund", *fields_of(RecordType.PERSON))
         self.additions[RecordType.PERSON].append(added)
@@ -509,27 +702,60 @@ class DefectInjector:
 
         income = (death_year < self.options.end_year) & (self.rng.random(keys.shape[0]) < probability)
         if income.any():
-            year = death_year[income] + 1 + np.floor(self.rng.random(int(income.sum())) * (self.options.end_year - death_year[income])).astype(np.int64)
+            year = (
+                death_year[income]
+                + 1
+                + np.floor(self.rng.random(int(income.sum())) * (self.options.end_year - death_year[income])).astype(
+                    np.int64
+                )
+            )
             cents = np.rint(np.exp(self.rng.normal(np.log(25_000.0), 0.6, year.shape[0])) * 100).astype(np.int64)
-            self._add_after_death(D.INCOME_AFTER_DEATH, RecordType.INCOME, keys[income], fund.filter(pl.Series(income)),
-                                  numbers.filter(pl.Series(income)), death[income],
-                                  {"year": pl.Series(year).cast(pl.String), "amount": pl.select(cents_text(pl.lit(pl.Series(cents)))).to_series(),
-                                   "income_source": pl.Series(["fund"] * year.shape[0]), "income_status": pl.Series(["provisional"] * year.shape[0])},
-                                  "year")
+            self._add_after_death(
+                D.INCOME_AFTER_DEATH,
+                RecordType.INCOME,
+                keys=keys[income],
+                fund=fund.filter(pl.Series(income)),
+                numbers=numbers.filter(pl.Series(income)),
+                death=death[income],
+                values={
+                    "year": pl.Series(year).cast(pl.String),
+                    "amount": pl.select(cents_text(pl.lit(pl.Series(cents)))).to_series(),
+                    "income_source": pl.Series(["fund"] * year.shape[0]),
+                    "income_status": pl.Series(["provisional"] * year.shape[0]),
+                },
+                field="year",
+            )
 
         contribution = (death_quarter < self.options.end_quarter - 1) & (self.rng.random(keys.shape[0]) < probability)
         if contribution.any():
             span = self.options.end_quarter - 1 - death_quarter[contribution]
             quarter = death_quarter[contribution] + 1 + np.floor(self.rng.random(span.shape[0]) * span).astype(np.int64)
             minimum = quarterly_contribution_cents(np.zeros_like(quarter), quarter // 4, np.zeros_like(quarter))
-            labels = pl.select(pl.format("{}Q{}", pl.lit(pl.Series(quarter // 4)), pl.lit(pl.Series(quarter % 4 + 1)))).to_series()
-            self._add_after_death(D.CONTRIBUTION_AFTER_DEATH, RecordType.CONTRIBUTION, keys[contribution], fund.filter(pl.Series(contribution)),
-                                  numbers.filter(pl.Series(contribution)), death[contribution],
-                                  {"quarter": labels, "amount": pl.select(cents_text(pl.lit(pl.Series(minimum)))).to_series()}, "quarter")
+            labels = pl.select(
+                pl.format("{}Q{}", pl.lit(pl.Series(quarter // 4)), pl.lit(pl.Series(quarter % 4 + 1)))
+            ).to_series()
+            self._add_after_death(
+                D.CONTRIBUTION_AFTER_DEATH,
+                RecordType.CONTRIBUTION,
+                keys=keys[contribution],
+                fund=fund.filter(pl.Series(contribution)),
+                numbers=numbers.filter(pl.Series(contribution)),
+                death=death[contribution],
+                values={"quarter": labels, "amount": pl.select(cents_text(pl.lit(pl.Series(minimum)))).to_series()},
+                field="quarter",
+            )
 
     def _add_after_death(
-        self, kind: DefectType, record_type: RecordType, keys: np.ndarray, fund: pl.Series, numbers: pl.Series,
-        death: np.ndarray, values: dict[str, pl.Series], field: str,
+        self,
+        kind: DefectType,
+        record_type: RecordType,
+        *,
+        keys: np.ndarray,
+        fund: pl.Series,
+        numbers: pl.Series,
+        death: np.ndarray,
+        values: dict[str, pl.Series],
+        field: str,
     ) -> None:
         sort_key = keys * SEQUENCE_SPAN + INJECTED_SEQUENCE
         added = pl.DataFrame({"person_key": keys, SORT_KEY: sort_key, "fund": fund}).with_columns(
@@ -538,12 +764,22 @@ class DefectInjector:
             pl.lit(numbers).alias("national_number"),
             *[pl.lit(series).alias(name) for name, series in values.items()],
         )
-        added = added.with_columns([pl.lit(None, pl.String).alias(name) for name in fields_of(record_type) if name not in added.columns])
+        added = added.with_columns(
+            [pl.lit(None, pl.String).alias(name) for name in fields_of(record_type) if name not in added.columns]
+        )
         added = added.select("person_key", SORT_KEY, "fund", *fields_of(record_type))
         self.additions[record_type].append(added)
         death_text = pl.Series(death).cast(pl.Int32).cast(pl.Date).dt.to_string("%Y-%m-%d")
-        self._entry(kind, record_type, added, field=field, injected=pl.col(field),
-                    detail=pl.format("sent for {} {} while the person died on {}", pl.lit(field), pl.col(field), pl.lit(death_text)))
+        self._entry(
+            kind,
+            record_type,
+            added,
+            field=field,
+            injected=pl.col(field),
+            detail=pl.format(
+                "sent for {} {} while the person died on {}", pl.lit(field), pl.col(field), pl.lit(death_text)
+            ),
+        )
 
 
 def typo(names: pl.Series, operation: pl.Series, position: pl.Series) -> pl.Series:
@@ -553,11 +789,21 @@ def typo(names: pl.Series, operation: pl.Series, position: pl.Series) -> pl.Seri
     """
     frame = pl.DataFrame({"name": names, "operation": operation, "position": position})
     length = pl.col("name").str.len_chars()
-    at = (pl.col("position") * (length - 1).clip(lower_bound=1)).floor().cast(pl.Int64).clip(upper_bound=(length - 2).clip(lower_bound=0))
+    at = (
+        (pl.col("position") * (length - 1).clip(lower_bound=1))
+        .floor()
+        .cast(pl.Int64)
+        .clip(upper_bound=(length - 2).clip(lower_bound=0))
+    )
     name = pl.col("name")
     swapped = name.str.slice(0, at) + name.str.slice(at + 1, 1) + name.str.slice(at, 1) + name.str.slice(at + 2)
     dropped = name.str.slice(0, at) + name.str.slice(at + 1)
     doubled = name.str.slice(0, at + 1) + name.str.slice(at)
-    changed = pl.when(pl.col("operation") < 1 / 3).then(swapped).when(pl.col("operation") < 2 / 3).then(dropped).otherwise(doubled)
+    changed = (
+        pl.when(pl.col("operation") < 1 / 3)
+        .then(swapped)
+        .when(pl.col("operation") < 2 / 3)
+        .then(dropped)
+        .otherwise(doubled)
+    )
     return frame.select(pl.when(changed == name).then(dropped).otherwise(changed).alias(names.name)).to_series()
-

@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from statut.synth import assumptions as A
+from statut.synth import assumptions
 from statut.synth.careers import BANKRUPTCY, NEVER, OPEN, Careers
 from statut.synth.dates import day_number, uniform_day
 from statut.synth.identifiers import as_text, enterprise_number_values
@@ -37,10 +37,12 @@ def draw_enterprises(options: SynthOptions, people: pl.DataFrame, careers: Caree
     spell_end = careers.people["end_day"].to_numpy()
     reason = careers.people["end_reason"].to_numpy()
 
-    start = np.where(director, affiliation_start - np.floor(rng.random(n) * MAX_COMPANY_AGE_DAYS).astype(np.int64), affiliation_start)
+    start = np.where(
+        director, affiliation_start - np.floor(rng.random(n) * MAX_COMPANY_AGE_DAYS).astype(np.int64), affiliation_start
+    )
     numbers = enterprise_number_values(key - 1, start >= ONE_SERIES_FROM)
     bankrupt = reason == BANKRUPTCY
-    survives = director & (rng.random(n) < A.COMPANY_SURVIVES_DIRECTOR) & ~bankrupt
+    survives = director & (rng.random(n) < assumptions.COMPANY_SURVIVES_DIRECTOR) & ~bankrupt
     stopped = (reason != OPEN) & ~survives
     end = np.where(stopped, spell_end, NEVER)
     status = np.where(bankrupt, "bankrupt", np.where(stopped, "stopped", "active"))
@@ -51,8 +53,16 @@ def draw_enterprises(options: SynthOptions, people: pl.DataFrame, careers: Caree
     share_of_year = (feed - extraction) / 365.0
     active = status == "active"
     draw = rng.random(n)
-    later_bankrupt = active & (draw < A.BANKRUPTCY_RATE[A.MAIN] * share_of_year)
-    later_stopped = active & ~later_bankrupt & (draw < (A.BANKRUPTCY_RATE[A.MAIN] + A.CESSATION_RATE[A.MAIN]) * share_of_year)
+    later_bankrupt = active & (draw < assumptions.BANKRUPTCY_RATE[assumptions.MAIN] * share_of_year)
+    later_stopped = (
+        active
+        & ~later_bankrupt
+        & (
+            draw
+            < (assumptions.BANKRUPTCY_RATE[assumptions.MAIN] + assumptions.CESSATION_RATE[assumptions.MAIN])
+            * share_of_year
+        )
+    )
     later_day = uniform_day(rng, np.full(n, extraction), np.full(n, feed - 1))
     feed_status = np.where(later_bankrupt, "bankrupt", np.where(later_stopped, "stopped", status))
     feed_end = np.where(later_bankrupt | later_stopped, later_day, end)
@@ -70,4 +80,4 @@ def draw_enterprises(options: SynthOptions, people: pl.DataFrame, careers: Caree
             pl.Series("feed_end_day", feed_end),
             pl.Series("feed_bankruptcy_day", np.where(bankrupt, spell_end, np.where(later_bankrupt, later_day, NEVER))),
         ]
-    ).filter(pl.Series(capacity != A.ASSISTING_SPOUSE))
+    ).filter(pl.Series(capacity != assumptions.ASSISTING_SPOUSE))

@@ -48,7 +48,7 @@ def national_number_values(
     month_digits = month + np.where(bis, _BIS_MONTH_OFFSET, 0)
     nine = (year % 100) * 10**7 + month_digits * 10**5 + day * 10**3 + counter
     base = nine + np.where(year >= 2000, _CENTURY_2000_PREFIX, 0)
-    return nine * 100 + (97 - base % 97)
+    return np.asarray(nine * 100 + (97 - base % 97))
 
 
 def check_digits_for(nine_digits: np.ndarray, born_2000_or_later: np.ndarray) -> np.ndarray:
@@ -109,8 +109,10 @@ def enterprise_number_values(index: np.ndarray, one_series: np.ndarray) -> np.nd
     """
     index = np.asarray(index, dtype=np.int64)
     if index.size and (int(index.min()) < 0 or int(index.max()) >= MAX_ENTERPRISES):
-        raise StatutError(f"enterprise index out of range 0..{MAX_ENTERPRISES - 1}", code="statut.synth.enterprise_space")
+        raise StatutError(
+            f"enterprise index out of range 0..{MAX_ENTERPRISES - 1}", code="statut.synth.enterprise_space"
+        )
     zero = _SERIES_ZERO_LOW + (index * _SERIES_ZERO_MULTIPLIER + 7) % _SERIES_ZERO_SIZE
     one = _SERIES_ONE_LOW + (index * _SERIES_ONE_MULTIPLIER + 11) % _SERIES_ONE_SIZE
     first_eight = np.where(one_series, one, zero)
-    return first_eight * 100 + (97 - first_eight % 97)
+    return np.asarray(first_eight * 100 + (97 - first_eight % 97))

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from statut.synth import assumptions as A
+from statut.synth import assumptions
 from statut.synth.careers import BANKRUPTCY, DEATH, NEVER, OPEN, Careers
-from statut.synth.dates import day_number, uniform_day, year_start, ymd
+from statut.synth.dates import add_years, day_number, uniform_day, year_start, ymd
 from statut.synth.identifiers import as_text, assign_counter_slots, national_number_values
 from statut.synth.names import FIRST_NAMES
 from statut.synth.options import SynthOptions
@@ -33,9 +33,10 @@ class LifeEvents:
 
 
 def fertility(age: np.ndarray) -> np.ndarray:
-    low, high = A.FERTILITY_AGES
-    rate = A.FERTILITY_PEAK * np.exp(-0.5 * ((age - A.FERTILITY_MEAN_AGE) / A.FERTILITY_SD) ** 2)
-    return np.where((age >= low) & (age <= high), rate, 0.0)
+    """Yearly probability of giving birth at this age (the caller keeps the exact ages 20-45)."""
+    return assumptions.FERTILITY_PEAK * np.exp(
+        -0.5 * ((age - assumptions.FERTILITY_MEAN_AGE) / assumptions.FERTILITY_SD) ** 2
+    )
 
 
 def draw_life_events(options: SynthOptions, people: pl.DataFrame, careers: Careers) -> LifeEvents:
@@ -48,26 +49,41 @@ def draw_life_events(options: SynthOptions, people: pl.DataFrame, careers: Caree
     female = ~people["male"].to_numpy()
     resident = people["resident"].to_numpy()
 
+    birth_day = people["birth_day"].to_numpy()
+    low_age, high_age = assumptions.FERTILITY_AGES
+    fertile_from, fertile_until = add_years(birth_day, low_age), add_years(birth_day, high_age + 1)
     births_key, births_day, moves_key, moves_day = [], [], [], []
     for year in range(options.start_year, options.end_year + 1):
         first, last = int(year_start(year)), int(year_start(year + 1)) - 1
         day = uniform_day(rng, np.full(n, first), np.full(n, last))
         alive = day < death
-        gives_birth = female & alive & (rng.random(n) < fertility(year - birth_year))
+        fertile = (day >= fertile_from) & (day < fertile_until)
+        gives_birth = female & alive & fertile & (rng.random(n) < fertility(year - birth_year))
         births_key.append(person_key[gives_birth])
         births_day.append(day[gives_birth])
         move_day = uniform_day(rng, np.full(n, first), np.full(n, last))
-        moves = resident & (move_day < death) & (rng.random(n) < A.MOVE_RATE)
+        moves = resident & (move_day < death) & (rng.random(n) < assumptions.MOVE_RATE)
         moves_key.append(person_key[moves])
         moves_day.append(move_day[moves])
 
     children = _children(rng, people, np.concatenate(births_key), np.concatenate(births_day))
     dated = pl.concat(
         [
-            pl.DataFrame({"person_key": children["mother_key"], "event_type": "birth", "event_day": children["birth_day"],
-                          "child_national_number": children["national_number"]}),
-            pl.DataFrame({"person_key": np.concatenate(moves_key), "event_type": "address_change",
-                          "event_day": np.concatenate(moves_day)}).with_columns(child_national_number=pl.lit(None, pl.String)),
+            pl.DataFrame(
+                {
+                    "person_key": children["mother_key"],
+                    "event_type": "birth",
+                    "event_day": children["birth_day"],
+                    "child_national_number": children["national_number"],
+                }
+            ),
+            pl.DataFrame(
+                {
+                    "person_key": np.concatenate(moves_key),
+                    "event_type": "address_change",
+                    "event_day": np.concatenate(moves_day),
+                }
+            ).with_columns(child_national_number=pl.lit(None, pl.String)),
         ]
     )
     covering = (
@@ -85,8 +101,12 @@ def draw_life_events(options: SynthOptions, people: pl.DataFrame, careers: Caree
     reason = pl.col("end_reason")
     ending = spell.filter(reason != OPEN).select(
         "person_key",
-        pl.when(reason == BANKRUPTCY).then(pl.lit("bankruptcy")).when(reason == DEATH).then(pl.lit("death"))
-        .otherwise(pl.lit("cessation")).alias("event_type"),
+        pl.when(reason == BANKRUPTCY)
+        .then(pl.lit("bankruptcy"))
+        .when(reason == DEATH)
+        .then(pl.lit("death"))
+        .otherwise(pl.lit("cessation"))
+        .alias("event_type"),
         pl.col("end_day").alias("event_day"),
         pl.lit(None, pl.String).alias("child_national_number"),
         pl.col("last_fund").alias("fund"),
@@ -107,12 +127,14 @@ def draw_life_events(options: SynthOptions, people: pl.DataFrame, careers: Caree
     return LifeEvents(events=events, children=children)
 
 
-def _children(rng: np.random.Generator, people: pl.DataFrame, mother_key: np.ndarray, birth_day: np.ndarray) -> pl.DataFrame:
+def _children(
+    rng: np.random.Generator, people: pl.DataFrame, mother_key: np.ndarray, birth_day: np.ndarray
+) -> pl.DataFrame:
     """Newborns with their own national number and a first name in the mother's name pool."""
     order = np.lexsort((birth_day, mother_key))
     mother_key, birth_day = mother_key[order], birth_day[order]
     count = mother_key.shape[0]
-    male = rng.random(count) < 0.512  # about 105 boys for 100 girls (Statbel)
+    male: np.ndarray = np.less(rng.random(count), 0.512)  # about 105 boys for 100 girls (Statbel)
     slots = assign_counter_slots(birth_day, male, np.zeros(count, dtype=bool), rng.permutation(count))
     numbers = national_number_values(birth_day, male, slots, np.zeros(count, dtype=bool))
     pool = people["name_pool"].to_numpy()[mother_key - 1].astype(np.int64)

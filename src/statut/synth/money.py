@@ -19,7 +19,7 @@ import polars as pl
 
 from statut.exchange.format import RecordType
 from statut.exchange.frames import conform
-from statut.synth import assumptions as A
+from statut.synth import assumptions
 from statut.synth.careers import NEVER
 from statut.synth.contribution_table import quarterly_contribution_cents
 from statut.synth.dates import day_number, quarter_of, quarter_start, uniform_day
@@ -41,7 +41,9 @@ def quarter_labels(options: SynthOptions) -> dict[int, str]:
     return {q: f"{q // 4}Q{q % 4 + 1}" for q in range(options.first_quarter, options.end_quarter)}
 
 
-def draw_money(options: SynthOptions, chunk: int, people: pl.DataFrame, segments: pl.DataFrame, death_day: np.ndarray) -> Money:
+def draw_money(
+    options: SynthOptions, chunk: int, people: pl.DataFrame, segments: pl.DataFrame, death_day: np.ndarray
+) -> Money:
     """``people`` is the chunk's slice (consecutive person keys), ``segments`` its affiliations."""
     rng = stream(options.seed, "money", chunk)
     first_key = int(people["person_key"][0])
@@ -69,7 +71,9 @@ def draw_money(options: SynthOptions, chunk: int, people: pl.DataFrame, segments
     py_capacity = capacity[last_row]
     local = py_key - first_key
 
-    income_cents = _incomes(rng, options, people, local, py_year, py_capacity, quarters_in_year)
+    income_cents = _incomes(
+        rng, options, people, local=local, year=py_year, capacity=py_capacity, quarters_in_year=quarters_in_year
+    )
     annual_basis = income_cents * 4 // quarters_in_year
     row_year_index = np.repeat(np.arange(starts.shape[0]), quarters_in_year)
     # The amount only changes with the person-year and the capacity: compute it once per run of
@@ -113,7 +117,15 @@ def draw_money(options: SynthOptions, chunk: int, people: pl.DataFrame, segments
         pl.col("quarter_index").replace_strict(labels, return_dtype=pl.String).alias("quarter"),
     )
 
-    payments = _payments(rng, options, people, contributions, seg_start[row_segment], death_day, first_key)
+    payments = _payments(
+        rng,
+        options,
+        people,
+        contributions=contributions,
+        affiliation_start=seg_start[row_segment],
+        death_day=death_day,
+        first_key=first_key,
+    )
     return Money(
         incomes=conform(RecordType.INCOME, incomes),
         contributions=conform(RecordType.CONTRIBUTION, contributions),
@@ -125,6 +137,7 @@ def _incomes(
     rng: np.random.Generator,
     options: SynthOptions,
     people: pl.DataFrame,
+    *,
     local: np.ndarray,
     year: np.ndarray,
     capacity: np.ndarray,
@@ -133,19 +146,19 @@ def _incomes(
     """Income of each person-year in cents: lognormal level, personal growth, yearly noise, zero years."""
     n_people = people.height
     level = rng.standard_normal(n_people)
-    growth = rng.normal(*A.INCOME_GROWTH, size=n_people)
+    growth = rng.normal(*assumptions.INCOME_GROWTH, size=n_people)
     director = people["company_director"].to_numpy()
-    noise = rng.normal(0.0, A.INCOME_NOISE_SD, size=year.shape[0])
-    zero = rng.random(year.shape[0]) < np.asarray(A.ZERO_INCOME_RATE)[capacity]
+    noise = rng.normal(0.0, assumptions.INCOME_NOISE_SD, size=year.shape[0])
+    zero = rng.random(year.shape[0]) < np.asarray(assumptions.ZERO_INCOME_RATE)[capacity]
     log_income = (
-        np.log(np.asarray(A.INCOME_MEDIAN)[capacity])
-        + np.asarray(A.INCOME_SIGMA)[capacity] * level[local]
+        np.log(np.asarray(assumptions.INCOME_MEDIAN)[capacity])
+        + np.asarray(assumptions.INCOME_SIGMA)[capacity] * level[local]
         + growth[local] * (year - options.start_year)
         + noise
-        + np.log1p(A.INCOME_INDEXATION) * (year - _INDEXATION_BASE_YEAR)
-        + np.where(director[local], np.log(A.DIRECTOR_INCOME_FACTOR), 0.0)
+        + np.log1p(assumptions.INCOME_INDEXATION) * (year - _INDEXATION_BASE_YEAR)
+        + np.where(director[local], np.log(assumptions.DIRECTOR_INCOME_FACTOR), 0.0)
     )
-    euros = np.minimum(np.exp(log_income), A.MAX_INCOME_EUROS) * quarters_in_year / 4.0
+    euros = np.minimum(np.exp(log_income), assumptions.MAX_INCOME_EUROS) * quarters_in_year / 4.0
     return np.where(zero, 0, np.rint(euros * 100.0)).astype(np.int64)
 
 
@@ -155,7 +168,12 @@ def _income_source_status(options: SynthOptions, year: pl.Expr, draw: np.ndarray
     definitive = year <= options.end_year - 2  # year N is known during N+2
     estimate = pl.Series(draw) < 0.25
     return [
-        pl.when(definitive).then(pl.lit("tax_authority")).when(estimate).then(pl.lit("estimate")).otherwise(pl.lit("fund")).alias("income_source"),
+        pl.when(definitive)
+        .then(pl.lit("tax_authority"))
+        .when(estimate)
+        .then(pl.lit("estimate"))
+        .otherwise(pl.lit("fund"))
+        .alias("income_source"),
         pl.when(definitive).then(pl.lit("definitive")).otherwise(pl.lit("provisional")).alias("income_status"),
     ]
 
@@ -164,6 +182,7 @@ def _payments(
     rng: np.random.Generator,
     options: SynthOptions,
     people: pl.DataFrame,
+    *,
     contributions: pl.DataFrame,
     affiliation_start: np.ndarray,
     death_day: np.ndarray,
@@ -171,17 +190,17 @@ def _payments(
 ) -> pl.DataFrame:
     """One payment per contribution due, on time, late or partial; unpaid ones have none."""
     period_end = day_number(options.extraction_date)
-    profile = rng.choice(len(A.PAYER_PROFILE_SHARES), size=people.height, p=A.PAYER_PROFILE_SHARES)
+    profile = rng.choice(len(assumptions.PAYER_PROFILE_SHARES), size=people.height, p=assumptions.PAYER_PROFILE_SHARES)
     key = contributions["person_key"].to_numpy()
     due = contributions["amount_cents"].to_numpy()
     quarter = contributions["quarter_index"].to_numpy().astype(np.int64)
     local = key - first_key
-    outcome_table = np.cumsum(np.asarray(A.PAYMENT_OUTCOMES), axis=1)[profile[local]]
+    outcome_table = np.cumsum(np.asarray(assumptions.PAYMENT_OUTCOMES), axis=1)[profile[local]]
     outcome = (outcome_table <= rng.random(key.shape[0])[:, None]).sum(axis=1)  # 0 on time, 1 late, 2 partial, 3 unpaid
     last_day = quarter_start(quarter + 1) - 1
     last_month = quarter_start(quarter) + 61
     on_time = uniform_day(rng, np.minimum(np.maximum(last_month, affiliation_start), last_day), last_day)
-    late = last_day + 1 + np.floor(rng.random(key.shape[0]) * A.MAX_DAYS_LATE).astype(np.int64)
+    late = last_day + 1 + np.floor(rng.random(key.shape[0]) * assumptions.MAX_DAYS_LATE).astype(np.int64)
     partial_late = rng.random(key.shape[0]) < 0.5
     paid_day = np.where((outcome == 1) | ((outcome == 2) & partial_late), late, on_time)
     share = rng.integers(30, 91, key.shape[0])
@@ -189,7 +208,9 @@ def _payments(
     death = death_day[local]
     keep = (due > 0) & (outcome < 3) & (amount > 0) & (paid_day < period_end) & ((death == NEVER) | (paid_day <= death))
     frame = contributions.filter(pl.Series(keep)).with_columns(
-        record_id(RecordType.PAYMENT, pl.col("person_key"), pl.col("quarter_index").cast(pl.Int64) - QUARTER_SEQUENCE_ORIGIN).alias("record_id"),
+        record_id(
+            RecordType.PAYMENT, pl.col("person_key"), pl.col("quarter_index").cast(pl.Int64) - QUARTER_SEQUENCE_ORIGIN
+        ).alias("record_id"),
         pl.Series("payment_date", paid_day[keep]).cast(pl.Int32).cast(pl.Date),
         pl.Series("amount_cents", amount[keep]),
     )

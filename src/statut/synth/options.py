@@ -31,6 +31,9 @@ class SynthOptions:
     start_year: int = 2016
     end_year: int = 2025
     defect_rate: float = 0.02
+    #: People per chunk. Part of the algorithm (each chunk has its own random streams): the same seed
+    #: gives the same files only with the same chunk size. Tests lower it to exercise several chunks.
+    chunk_people: int = CHUNK_PEOPLE
 
     def validate(self, today: date | None = None) -> None:
         today = today or date.today()
@@ -47,8 +50,12 @@ class SynthOptions:
             raise DomainValidationError("end_year", self.end_year, f"the contribution table stops at {last}")
         if self.feed_date >= today:
             raise DomainValidationError(
-                "end_year", self.end_year, f"the period and its feeds must lie in the past (feeds dated {self.feed_date})"
+                "end_year",
+                self.end_year,
+                f"the period and its feeds must lie in the past (feeds dated {self.feed_date})",
             )
+        if self.chunk_people < 1:
+            raise DomainValidationError("chunk_people", self.chunk_people, "must be at least 1")
         if not 0.0 <= self.defect_rate <= 0.5:
             raise DomainValidationError("defect_rate", self.defect_rate, "must be between 0 and 0.5")
 
@@ -76,7 +83,7 @@ class SynthOptions:
 
     @property
     def chunk_count(self) -> int:
-        return -(-self.people // CHUNK_PEOPLE)
+        return -(-self.people // self.chunk_people)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +92,7 @@ class SynthOptions:
             "start_year": self.start_year,
             "end_year": self.end_year,
             "defect_rate": self.defect_rate,
+            "chunk_people": self.chunk_people,
             "extraction_date": self.extraction_date.isoformat(),
             "feed_date": self.feed_date.isoformat(),
         }

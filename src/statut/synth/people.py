@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from statut.synth import assumptions as A
+from statut.synth import assumptions
 from statut.synth.dates import add_years, day_number, uniform_day
 from statut.synth.identifiers import as_text, assign_counter_slots, national_number_values, phantom_slots
 from statut.synth.names import FIRST_NAMES, LAST_NAMES, NAME_POOL_BY_LANGUAGE
@@ -31,7 +31,7 @@ NAME_POOLS = ("fr", "nl", "de")
 def zipf_weights(size: int) -> np.ndarray:
     """Frequent names first: weight 1 / (rank + 5), normalised (a flattened Zipf law)."""
     weights = 1.0 / (np.arange(size) + 5.0)
-    return weights / weights.sum()
+    return np.asarray(weights / weights.sum())
 
 
 def pick_labels(rng: np.random.Generator, groups: np.ndarray, pools: Sequence[Sequence[str]], name: str) -> pl.Series:
@@ -61,7 +61,9 @@ def choose_within_groups(rng: np.random.Generator, groups: np.ndarray, tables: S
     return chosen
 
 
-def truncated_normal(rng: np.random.Generator, mean: np.ndarray, sd: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+def truncated_normal(
+    rng: np.random.Generator, mean: np.ndarray, sd: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
     """Normal draws kept inside [low, high] by redrawing (then clipping the rare leftovers)."""
     values = rng.normal(mean, sd)
     for _ in range(8):
@@ -85,25 +87,34 @@ def draw_people(options: SynthOptions) -> pl.DataFrame:
     period_start = day_number(options.period_start)
     period_end = day_number(options.extraction_date)
 
-    capacity = rng.choice(len(A.CAPACITY_SHARES), size=n, p=A.CAPACITY_SHARES)
-    already_active = rng.random(n) < np.asarray(A.ALREADY_ACTIVE_SHARE)[capacity]
-    observed_from = np.where(already_active, period_start, uniform_day(rng, np.full(n, period_start), np.full(n, period_end - 1)))
+    capacity = rng.choice(len(assumptions.CAPACITY_SHARES), size=n, p=assumptions.CAPACITY_SHARES)
+    already_active = rng.random(n) < np.asarray(assumptions.ALREADY_ACTIVE_SHARE)[capacity]
+    observed_from = np.where(
+        already_active, period_start, uniform_day(rng, np.full(n, period_start), np.full(n, period_end - 1))
+    )
 
-    age_table = np.where(already_active[:, None], np.asarray(A.AGE_ALREADY_ACTIVE)[capacity], np.asarray(A.AGE_STARTING)[capacity])
+    age_table = np.where(
+        already_active[:, None],
+        np.asarray(assumptions.AGE_ALREADY_ACTIVE)[capacity],
+        np.asarray(assumptions.AGE_STARTING)[capacity],
+    )
     age = truncated_normal(rng, age_table[:, 0], age_table[:, 1], age_table[:, 2], age_table[:, 3])
     birth_day = observed_from - np.floor(age * DAYS_PER_YEAR).astype(np.int64)
-    minimum_age = np.where(capacity == A.ACTIVE_PENSIONER, 65, 18)
+    minimum_age = np.where(capacity == assumptions.ACTIVE_PENSIONER, 65, 18)
     too_young_by = add_years(birth_day, minimum_age) - observed_from
     birth_day = birth_day - np.clip(too_young_by, 0, None)
 
-    prior_days = np.floor(rng.exponential(np.asarray(A.MEAN_PRIOR_YEARS)[capacity]) * DAYS_PER_YEAR).astype(np.int64) + 1
+    prior_days = (
+        np.floor(rng.exponential(np.asarray(assumptions.MEAN_PRIOR_YEARS)[capacity]) * DAYS_PER_YEAR).astype(np.int64)
+        + 1
+    )
     earliest_start = add_years(birth_day, minimum_age)
     affiliation_start = np.where(
         already_active, np.minimum(np.maximum(period_start - prior_days, earliest_start), period_start), observed_from
     )
 
-    male = rng.random(n) >= np.asarray(A.FEMALE_SHARE)[capacity]
-    resident = rng.random(n) >= A.NON_RESIDENT_SHARE
+    male = rng.random(n) >= np.asarray(assumptions.FEMALE_SHARE)[capacity]
+    resident = rng.random(n) >= assumptions.NON_RESIDENT_SHARE
     region_shares = np.asarray([r.share for r in REGIONS])
     region = np.where(resident, rng.choice(len(REGIONS), size=n, p=region_shares / region_shares.sum()), len(REGIONS))
 
@@ -111,7 +122,9 @@ def draw_people(options: SynthOptions) -> pl.DataFrame:
     language_weights = [np.asarray([dict(table).get(lang, 0.0) for lang in LANGUAGES]) for table in language_tables]
     language = choose_within_groups(rng, region, language_weights)
 
-    pool_choices = [np.asarray([1.0 if pool in NAME_POOL_BY_LANGUAGE[lang] else 0.0 for pool in NAME_POOLS]) for lang in LANGUAGES]
+    pool_choices = [
+        np.asarray([1.0 if pool in NAME_POOL_BY_LANGUAGE[lang] else 0.0 for pool in NAME_POOLS]) for lang in LANGUAGES
+    ]
     name_pool = choose_within_groups(rng, language, pool_choices)
     first_name = pick_labels(
         rng,
@@ -127,7 +140,7 @@ def draw_people(options: SynthOptions) -> pl.DataFrame:
     counter_slot = assign_counter_slots(birth_day, male, ~resident, registration_order)
     national_number = national_number_values(birth_day, male, counter_slot, ~resident)
 
-    company_director = rng.random(n) < np.asarray(A.DIRECTOR_SHARE)[capacity]
+    company_director = rng.random(n) < np.asarray(assumptions.DIRECTOR_SHARE)[capacity]
 
     return pl.DataFrame(
         [
@@ -165,11 +178,17 @@ def draw_addresses(rng: np.random.Generator, region: np.ndarray) -> tuple[pl.Ser
     abroad = region == len(REGIONS)
     index = pl.Series(np.where(abroad, 0, offsets[np.minimum(region, len(REGIONS) - 1)] + local))
     missing = pl.Series(abroad)
-    postal_code = pl.Series("postal_code", [code for code, _, _ in flat], dtype=pl.String).gather(index).set(missing, None)
-    municipality = pl.Series("municipality", [name for _, name, _ in flat], dtype=pl.String).gather(index).set(missing, None)
+    postal_code = (
+        pl.Series("postal_code", [code for code, _, _ in flat], dtype=pl.String).gather(index).set(missing, None)
+    )
+    municipality = (
+        pl.Series("municipality", [name for _, name, _ in flat], dtype=pl.String).gather(index).set(missing, None)
+    )
 
     street_languages = sorted(STREETS)
-    region_street_language = np.asarray([street_languages.index(STREET_LANGUAGE_BY_REGION[r.code]) for r in REGIONS] + [-1])
+    region_street_language = np.asarray(
+        [street_languages.index(STREET_LANGUAGE_BY_REGION[r.code]) for r in REGIONS] + [-1]
+    )
     street_language = region_street_language[region]
     street_name = pick_labels(rng, street_language, [STREETS[lang] for lang in street_languages], "street_name")
     number = pl.Series(np.minimum(rng.geometric(1 / 40, size=n), 400))

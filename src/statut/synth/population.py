@@ -3,7 +3,7 @@
 People, careers, life events, enterprises and the feeds are drawn for everyone at once (a million
 rows are cheap and national numbers must be unique across the population). Incomes, contributions,
 payments, the fund batches and their defects are built per chunk of
-:data:`~statut.synth.options.CHUNK_PEOPLE` consecutive people, so that memory stays bounded when the
+``SynthOptions.chunk_people`` consecutive people, so that memory stays bounded when the
 chunks are streamed to disk (output.py); :func:`generate` keeps them all in memory instead.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from statut.exchange.format import FORMAT_VERSION, RecordType
+from statut.exchange.format import FORMAT_VERSION, RecordType, fields_of
 from statut.exchange.writers import RECORD_ORDER, to_text
 from statut.synth.careers import Careers, build_careers, draw_deaths, fund_codes
 from statut.synth.defects import MANIFEST_SCHEMA, SORT_KEY, DefectInjector, DefectType, text_sort_key
@@ -30,8 +30,9 @@ from statut.synth.progress import Progress, SilentProgress
 from statut.synth.random_streams import stream
 from statut.synth.records import affiliation_truth, life_event_truth, person_truth
 
-#: Columns of a batch frame besides the record type's fields.
-BATCH_KEYS = ("person_key", "fund")
+#: Columns of a batch frame besides the record type's fields: the person, the fund that sends the
+#: record and the key that orders a batch (person_key * 1000 + sequence, unique within a record type).
+BATCH_KEYS = ("person_key", "fund", SORT_KEY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,8 @@ class SyntheticPopulation:
     """A generated population held in memory.
 
     - ``truth``: the clean population per record type, in the typed schemas of exchange/frames.py;
-    - ``batches``: what the funds send, per record type, as text (the fields of the type plus
-      ``person_key`` and ``fund``), defects included, in file order;
+    - ``batches``: what the funds send, per record type, as text (``person_key``, ``fund``,
+      ``sort_key`` and the fields of the type), defects included, in file order;
     - ``defects``: the manifest of every injected defect (defects.MANIFEST_SCHEMA);
     - ``feeds`` and ``discrepancies``: the National Register and enterprise register extracts.
     """
@@ -85,7 +86,14 @@ class SyntheticPopulation:
         return {rt: frame.filter(pl.col("fund") == fund).drop(*BATCH_KEYS) for rt, frame in self.batches.items()}
 
     def manifest(self) -> dict[str, Any]:
-        return build_manifest(self.options, self.funds, self.truth, self.batches, self.defects, self.discrepancies)
+        return build_manifest(
+            self.options,
+            self.funds,
+            truth=self.truth,
+            batches=self.batches,
+            defects=self.defects,
+            discrepancies=self.discrepancies,
+        )
 
 
 def build_world(options: SynthOptions, progress: Progress | None = None) -> World:
@@ -106,7 +114,14 @@ def build_world(options: SynthOptions, progress: Progress | None = None) -> Worl
         RecordType.LIFE_EVENT: life_event_truth(people, life_events),
     }
     progress.advance()
-    feeds = build_feeds(options, people, death_day, life_events.events, life_events.children, enterprises)
+    feeds = build_feeds(
+        options,
+        people,
+        death_day=death_day,
+        events=life_events.events,
+        children=life_events.children,
+        enterprises=enterprises,
+    )
     progress.advance()
     return World(options, people, careers, life_events, enterprises, truth, feeds)
 
@@ -120,8 +135,8 @@ def _slice(frame: pl.DataFrame, low_key: int, high_key: int) -> pl.DataFrame:
 
 def build_chunk(world: World, index: int) -> Chunk:
     options = world.options
-    low_key = 1 + index * CHUNK_PEOPLE
-    high_key = min(options.people, (index + 1) * CHUNK_PEOPLE) + 1
+    low_key = 1 + index * options.chunk_people
+    high_key = min(options.people, (index + 1) * options.chunk_people) + 1
     people = world.people.slice(low_key - 1, high_key - low_key)
     segments = _slice(world.careers.segments, low_key, high_key)
     death_day = world.death_day[low_key - 1 : high_key - 1]
@@ -134,10 +149,15 @@ def build_chunk(world: World, index: int) -> Chunk:
         RecordType.PAYMENT: money.payments,
         RecordType.LIFE_EVENT: _slice(world.truth[RecordType.LIFE_EVENT], low_key, high_key),
     }
-    texts = {rt: to_text(rt, truth[rt], keep=BATCH_KEYS).with_columns(text_sort_key().alias(SORT_KEY)) for rt in RecordType}
+    texts = {
+        rt: to_text(rt, truth[rt], keep=("person_key", "fund")).select(
+            "person_key", "fund", text_sort_key().alias(SORT_KEY), *fields_of(rt)
+        )
+        for rt in RecordType
+    }
     injector = DefectInjector(options, stream(options.seed, "defects", index), people, death_day, segments)
     batches, defects = injector.run(texts)
-    return Chunk(index, truth, {rt: frame.drop(SORT_KEY) for rt, frame in batches.items()}, defects)
+    return Chunk(index, truth, batches, defects)
 
 
 def iter_chunks(world: World, progress: Progress | None = None) -> Iterator[Chunk]:
@@ -151,7 +171,9 @@ def iter_chunks(world: World, progress: Progress | None = None) -> Iterator[Chun
 def number_defects(defects: pl.DataFrame, offset: int) -> pl.DataFrame:
     """Give the chunk's defects their ids, counting on from ``offset`` defects before them."""
     return defects.with_columns(
-        pl.format("D{}", (pl.int_range(pl.len(), dtype=pl.Int64) + offset + 1).cast(pl.String).str.zfill(9)).alias("defect_id")
+        pl.format("D{}", (pl.int_range(pl.len(), dtype=pl.Int64) + offset + 1).cast(pl.String).str.zfill(9)).alias(
+            "defect_id"
+        )
     )
 
 
@@ -162,11 +184,19 @@ def generate(
     start_year: int = 2016,
     end_year: int = 2025,
     defect_rate: float = 0.02,
+    chunk_people: int = CHUNK_PEOPLE,
     progress: Progress | None = None,
 ) -> SyntheticPopulation:
     """Generate a population in memory (fine up to a few hundred thousand people; for more, stream
     it to disk with :func:`statut.synth.output.generate_to_directory`)."""
-    options = SynthOptions(people=people, seed=seed, start_year=start_year, end_year=end_year, defect_rate=defect_rate)
+    options = SynthOptions(
+        people=people,
+        seed=seed,
+        start_year=start_year,
+        end_year=end_year,
+        defect_rate=defect_rate,
+        chunk_people=chunk_people,
+    )
     world = build_world(options, progress)
     truth: dict[RecordType, list[pl.DataFrame]] = {rt: [] for rt in RecordType}
     batches: dict[RecordType, list[pl.DataFrame]] = {rt: [] for rt in RecordType}
@@ -181,7 +211,7 @@ def generate(
     return SyntheticPopulation(
         options=options,
         truth={rt: pl.concat(truth[rt]) for rt in RECORD_ORDER},
-        batches={rt: pl.concat(batches[rt]) for rt in RECORD_ORDER},
+        batches={rt: pl.concat(batches[rt]).sort(SORT_KEY) for rt in RECORD_ORDER},
         defects=pl.concat(defects) if defects else pl.DataFrame(schema=MANIFEST_SCHEMA),
         feeds=world.feeds.as_dict(),
         discrepancies=world.feeds.discrepancies,
@@ -197,18 +227,20 @@ class ManifestCounter:
         self.truth_by_fund = {fund: dict.fromkeys((rt.value for rt in RECORD_ORDER), 0) for fund in funds}
         self.batch_by_fund = {fund: dict.fromkeys((rt.value for rt in RECORD_ORDER), 0) for fund in funds}
         self.defects = dict.fromkeys((kind.value for kind in DefectType), 0)
-        self.defects_by_fund = {fund: 0 for fund in funds}
+        self.defects_by_fund = dict.fromkeys(funds, 0)
 
-    def add(self, truth: dict[RecordType, pl.DataFrame], batches: dict[RecordType, pl.DataFrame], defects: pl.DataFrame) -> None:
+    def add(
+        self, truth: dict[RecordType, pl.DataFrame], batches: dict[RecordType, pl.DataFrame], defects: pl.DataFrame
+    ) -> None:
         for rt in RECORD_ORDER:
             self.truth[rt.value] += truth[rt].height
-            for fund, count in truth[rt]["fund"].value_counts().iter_rows():
+            for fund, count in truth[rt].group_by("fund").len().iter_rows():
                 self.truth_by_fund[fund][rt.value] += count
-            for fund, count in batches[rt]["fund"].value_counts().iter_rows():
+            for fund, count in batches[rt].group_by("fund").len().iter_rows():
                 self.batch_by_fund[fund][rt.value] += count
-        for kind, count in defects["type"].value_counts().iter_rows():
+        for kind, count in defects.group_by("type").len().iter_rows():
             self.defects[kind] += count
-        for fund, count in defects["fund"].value_counts().iter_rows():
+        for fund, count in defects.group_by("fund").len().iter_rows():
             self.defects_by_fund[fund] += count
 
     def as_dict(self, options: SynthOptions, people: int, discrepancies: pl.DataFrame) -> dict[str, Any]:
@@ -223,7 +255,11 @@ class ManifestCounter:
                 "truth": self.truth,
                 "truth_by_fund": self.truth_by_fund,
                 "fund_files_by_fund": self.batch_by_fund,
-                "defects": {"total": sum(self.defects.values()), "by_type": self.defects, "by_fund": self.defects_by_fund},
+                "defects": {
+                    "total": sum(self.defects.values()),
+                    "by_type": self.defects,
+                    "by_fund": self.defects_by_fund,
+                },
                 "discrepancies": dict(sorted(discrepancies["type"].value_counts().iter_rows())),
             },
         }
@@ -232,6 +268,7 @@ class ManifestCounter:
 def build_manifest(
     options: SynthOptions,
     funds: tuple[str, ...],
+    *,
     truth: dict[RecordType, pl.DataFrame],
     batches: dict[RecordType, pl.DataFrame],
     defects: pl.DataFrame,

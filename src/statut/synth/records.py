@@ -50,7 +50,11 @@ def person_funds(segments: pl.DataFrame) -> pl.DataFrame:
     return (
         segments.sort("person_key", "segment")
         .unique(["person_key", "fund"], keep="first", maintain_order=True)
-        .select("person_key", "fund", (pl.col("fund").cum_count().over("person_key") - 1).cast(pl.Int64).alias("fund_sequence"))
+        .select(
+            "person_key",
+            "fund",
+            (pl.col("fund").cum_count().over("person_key") - 1).cast(pl.Int64).alias("fund_sequence"),
+        )
     )
 
 
@@ -74,10 +78,14 @@ def person_truth(options: SynthOptions, people: pl.DataFrame, careers: Careers) 
 
 def affiliation_truth(people: pl.DataFrame, careers: Careers, enterprises: pl.DataFrame) -> pl.DataFrame:
     frame = (
-        careers.segments.join(people.select("person_key", "national_number", "company_director"), on="person_key", how="left")
+        careers.segments.join(
+            people.select("person_key", "national_number", "company_director"), on="person_key", how="left"
+        )
         .join(enterprises.select("person_key", "enterprise_number"), on="person_key", how="left")
         .with_columns(
-            record_id(RecordType.AFFILIATION, pl.col("person_key"), pl.col("segment").cast(pl.Int64)).alias("record_id"),
+            record_id(RecordType.AFFILIATION, pl.col("person_key"), pl.col("segment").cast(pl.Int64)).alias(
+                "record_id"
+            ),
             pl.col("capacity").replace_strict(dict(enumerate(CAPACITIES)), return_dtype=pl.String),
             day_to_date(pl.col("start_day")).alias("start_date"),
             day_to_date(pl.col("end_day")).alias("end_date"),

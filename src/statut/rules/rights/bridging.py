@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from statut.rules.arithmetic import BoolArray, Int64Array
-from statut.rules.dates import as_dates, entry_index_on, values_on
+from statut.rules.dates import as_dates, day_numbers, entry_index, values_on
 from statut.rules.parameter_set import ParameterSet, load_parameters
 from statut.rules.rights.outcome import ReasonArray, RightAssessment, decide, flag_where, tri_state
 from statut.rules.trace import Amount, Arg
@@ -76,22 +76,26 @@ class BridgingRight(RightAssessment):
 
 
 def _durations(
-    parameters: ParameterSet, days: npt.NDArray[np.datetime64], quarters: Int64Array
+    parameters: ParameterSet, days: Int64Array, quarters: Int64Array
 ) -> tuple[Int64Array, Int64Array, BoolArray]:
     """Months of bridging right by career length, the minimum career, and whether a rule is known."""
     parameter = parameters[DURATION]
-    index = entry_index_on(parameter, days)
+    index = entry_index(parameter, days)
     months = np.zeros(len(days), dtype=np.int64)
     minimum = np.zeros(len(days), dtype=np.int64)
     known = np.zeros(len(days), dtype=np.bool_)
     for position, entry in enumerate(parameter.values):
-        rows = index == position
-        if entry.value is None or isinstance(entry.value, Decimal) or not rows.any():
+        if entry.value is None or isinstance(entry.value, Decimal):
             continue
-        thresholds = np.array([int(row[0]) for row in entry.value], dtype=np.int64)
-        values = np.array([0] + [int(row[1]) for row in entry.value], dtype=np.int64)
-        months[rows] = values[np.searchsorted(thresholds, quarters[rows], side="right")]
-        minimum[rows] = thresholds[0]
+        rows = index == position
+        if not rows.any():
+            continue
+        level = np.zeros(len(days), dtype=np.int64)
+        for row in entry.value:
+            level += quarters >= int(row[0])
+        durations = np.array([0] + [int(row[1]) for row in entry.value], dtype=np.int64)
+        months += durations[level] * rows
+        minimum += int(entry.value[0][0]) * rows
         known |= rows
     return months, minimum, known
 
@@ -108,7 +112,7 @@ def bridging_right(
     date of the event (the rules in force then apply), ``career_quarters`` the quarters that count
     (-1 unknown), ``dependants`` a tri-state."""
     parameters = parameters or load_parameters()
-    days = np.atleast_1d(as_dates(event_date))
+    days = day_numbers(np.atleast_1d(as_dates(event_date)))
     size = len(days)
     trigger_ = np.broadcast_to(np.asarray(trigger, dtype=np.int64), (size,))
     quarters = np.broadcast_to(np.asarray(career_quarters, dtype=np.int64), (size,))
@@ -124,14 +128,14 @@ def bridging_right(
 
     without, known_without = values_on(parameters[AMOUNT_WITHOUT_DEPENDANTS], days, 100)
     with_, known_with = values_on(parameters[AMOUNT_WITH_DEPENDANTS], days, 100)
-    amount = np.where(family == 1, with_, np.where(family == 0, without, UNKNOWN_AMOUNT))
-    amount_known = np.where(family == 1, known_with, known_without) & (family >= 0)
-    amount = np.where(amount_known, amount, UNKNOWN_AMOUNT)
-    undecided_or_failing = (reasons & np.uint32(int(_FAILING | _UNDECIDED))) != 0
-    reasons |= flag_where(~undecided_or_failing, BridgingReason.CONDITIONS_MET)
-    reasons |= flag_where(~undecided_or_failing & (family < 0), BridgingReason.DEPENDANTS_UNKNOWN)
+    has_family, no_family = family == 1, family == 0
+    amount_known = (has_family & known_with) | (no_family & known_without)
+    amount = np.where(amount_known, with_ * has_family + without * no_family, UNKNOWN_AMOUNT)
+    settled = (reasons & np.uint32(int(_FAILING | _UNDECIDED))) == 0
+    reasons |= flag_where(settled, BridgingReason.CONDITIONS_MET)
+    reasons |= flag_where(settled & (family < 0), BridgingReason.DEPENDANTS_UNKNOWN)
     unconfirmed = _unconfirmed_on(parameters, days, family)
-    reasons |= flag_where(~undecided_or_failing & amount_known & unconfirmed, BridgingReason.AMOUNT_UNCONFIRMED)
+    reasons |= flag_where(settled & amount_known & unconfirmed, BridgingReason.AMOUNT_UNCONFIRMED)
     outcome = decide(reasons, int(_FAILING), int(_UNDECIDED))
     eligible = outcome == 1
     return BridgingRight(
@@ -145,14 +149,11 @@ def bridging_right(
     )
 
 
-def _unconfirmed_on(
-    parameters: ParameterSet, days: npt.NDArray[np.datetime64], family: npt.NDArray[np.int8]
-) -> BoolArray:
+def _unconfirmed_on(parameters: ParameterSet, days: Int64Array, family: npt.NDArray[np.int8]) -> BoolArray:
     flags = []
     for name in (AMOUNT_WITHOUT_DEPENDANTS, AMOUNT_WITH_DEPENDANTS):
         parameter = parameters[name]
-        index = entry_index_on(parameter, days)
-        marks = np.array([entry.unconfirmed for entry in parameter.values], dtype=np.bool_)
-        flags.append((index >= 0) & marks[np.clip(index, 0, len(marks) - 1)])
+        marks = np.array([False] + [entry.unconfirmed for entry in parameter.values], dtype=np.bool_)
+        flags.append(marks[entry_index(parameter, days) + 1])
     result: BoolArray = np.where(family == 1, flags[1], flags[0])
     return result

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from statut.rules.arithmetic import Int64Array
-from statut.rules.dates import as_dates, values_on
+from statut.rules.dates import NAT_DAY, as_dates, day_numbers, values_on
 from statut.rules.parameter_set import ParameterSet, load_parameters
 from statut.rules.rights.outcome import ReasonArray, RightAssessment, decide, flag_where, tri_state
 from statut.rules.trace import Arg
@@ -78,10 +78,10 @@ def maternity_aid(
     columns are tri-states (1 yes, 0 no, -1 unknown). The number of vouchers is the one in force on
     the birth date."""
     parameters = parameters or load_parameters()
-    births = np.atleast_1d(as_dates(child_birth_date))
+    births = day_numbers(np.atleast_1d(as_dates(child_birth_date)))
     size = len(births)
     vouchers, known = values_on(parameters[SERVICE_VOUCHERS], births)
-    no_birth = np.isnat(births)
+    no_birth = births == NAT_DAY
     reasons: ReasonArray = flag_where(no_birth, MaternityReason.NO_BIRTH)
     reasons |= flag_where(~no_birth & ~known, MaternityReason.RULES_UNKNOWN)
     for column, failing, unknown in (
@@ -94,5 +94,5 @@ def maternity_aid(
         reasons |= flag_where(~no_birth & (answer == 0), failing) | flag_where(~no_birth & (answer < 0), unknown)
     reasons |= flag_where(reasons == 0, MaternityReason.CONDITIONS_MET)
     outcome = decide(reasons, int(_FAILING), int(_UNDECIDED))
-    granted = np.where(outcome == 1, vouchers, 0)
+    granted = vouchers * (outcome == 1)
     return MaternityAid(outcome=outcome, reasons=reasons, vouchers=granted)

@@ -42,16 +42,17 @@ def tri_state(values: npt.ArrayLike, size: int) -> Int8Array:
 
 
 def flag_where(condition: BoolArray, flag: IntFlag) -> ReasonArray:
-    result: ReasonArray = np.where(condition, np.uint32(int(flag)), np.uint32(0))
+    """``flag`` where ``condition`` holds, else no reason (a multiplication: cheaper than ``where``)."""
+    result: ReasonArray = np.asarray(condition, dtype=np.bool_) * np.uint32(int(flag))
     return result
 
 
 def decide(reasons: ReasonArray, failing: int, undecided: int) -> Int8Array:
-    result: Int8Array = np.where(
-        (reasons & np.uint32(failing)) != 0,
-        np.int8(Outcome.NOT_ELIGIBLE),
-        np.where((reasons & np.uint32(undecided)) != 0, np.int8(Outcome.MISSING_DATA), np.int8(Outcome.ELIGIBLE)),
-    ).astype(np.int8)
+    """NOT_ELIGIBLE (0) if a failing reason is set, else MISSING_DATA (2) if an undecided one is, else
+    ELIGIBLE (1)."""
+    fails = (reasons & np.uint32(failing)) != 0
+    open_question = (reasons & np.uint32(undecided)) != 0
+    result: Int8Array = (~fails).view(np.int8) * (np.int8(Outcome.ELIGIBLE) + open_question.view(np.int8))
     return result
 
 

@@ -10,7 +10,7 @@ The early-pension conditions are those in force on the assessment date.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import IntFlag
 from typing import ClassVar, Final
@@ -18,8 +18,16 @@ from typing import ClassVar, Final
 import numpy as np
 import numpy.typing as npt
 
+from statut.domain.calendar import add_years as calendar_add_years
 from statut.rules.arithmetic import BoolArray, Int64Array
-from statut.rules.dates import NOT_A_DATE, DateArray, add_years, as_dates, split_dates, values_on
+from statut.rules.dates import (
+    NAT_DAY,
+    DateArray,
+    YearShifter,
+    as_dates,
+    day_number,
+    day_numbers,
+)
 from statut.rules.errors import MissingParameterError
 from statut.rules.parameter_set import ParameterSet, load_parameters
 from statut.rules.rights.outcome import ReasonArray, RightAssessment, decide, flag_where
@@ -63,19 +71,30 @@ class PensionRight(RightAssessment):
         return {"date": shown, "age": int(age), "years": int(self.required_years[index])}
 
 
-def _legal_pension(parameters: ParameterSet, births: DateArray) -> tuple[Int64Array, DateArray]:
-    """The legal age of each person: the first age that is at least the age in force when reached."""
-    parameter = parameters[LEGAL_AGE]
-    ages = sorted({int(entry.value) for entry in parameter.values if isinstance(entry.value, Decimal)})
-    legal_age = np.zeros(len(births), dtype=np.int64)
-    legal_date = np.full(len(births), NOT_A_DATE)
+def _legal_age_cutoffs(parameters: ParameterSet) -> list[tuple[int, int | None]]:
+    """For each possible legal age (ascending), the first birth day number for which it no longer
+    applies (None: it always applies).
+
+    An age ``a`` applies when the person reaches it before the first day on which a higher age is in
+    force. Adding ``a`` years never moves a later birth date earlier, so those births are the ones
+    before a cut-off date, computed once here, exactly, instead of per person.
+    """
+    entries = [entry for entry in parameters[LEGAL_AGE].values if isinstance(entry.value, Decimal)]
+    ages = sorted({int(entry.value) for entry in entries})  # type: ignore[arg-type]
+    cutoffs: list[tuple[int, int | None]] = []
     for age in ages:
-        reached = add_years(births, age)
-        in_force, known = values_on(parameter, reached)
-        settles = known & (age >= in_force) & (legal_age == 0)
-        legal_age[settles] = age
-        legal_date[settles] = reached[settles]
-    return legal_age, legal_date
+        higher = [entry.start for entry in entries if int(entry.value) > age]  # type: ignore[arg-type]
+        if not higher:
+            cutoffs.append((age, None))
+            continue
+        change = min(higher)
+        birth = calendar_add_years(change, -age)
+        while calendar_add_years(birth, age) >= change:
+            birth -= timedelta(days=1)
+        while calendar_add_years(birth + timedelta(days=1), age) < change:
+            birth += timedelta(days=1)
+        cutoffs.append((age, day_number(birth + timedelta(days=1))))
+    return cutoffs
 
 
 def pension_right(
@@ -91,49 +110,62 @@ def pension_right(
     earliest date assumes the activity goes on, one more year per full calendar year after the
     current one (a projection, not a rule: without it only the career already built counts)."""
     parameters = parameters or load_parameters()
-    births = np.atleast_1d(as_dates(birth_date))
+    births = day_numbers(np.atleast_1d(as_dates(birth_date)))
     size = len(births)
     years = np.broadcast_to(np.asarray(early_pension_years, dtype=np.int64), (size,))
     goes_on = np.broadcast_to(np.asarray(continuing, dtype=np.bool_), (size,))
-    today = np.datetime64(as_of.isoformat(), "D")
-    birth_known = ~np.isnat(births)
+    today = day_number(as_of)
+    birth_known = births != NAT_DAY
     career_known = years >= 0
+    known_births = births * birth_known
 
-    legal_age, legal_date = _legal_pension(parameters, births)
-    earliest = legal_date.copy()
-    earliest_age = legal_age.copy()
-    early = np.zeros(size, dtype=np.bool_)
-    required = np.zeros(size, dtype=np.int64)
+    legal_age = np.zeros(size, dtype=np.int64)
+    settled = ~birth_known
+    for age, cutoff in _legal_age_cutoffs(parameters):  # ascending: the first age that applies
+        applies = ~settled if cutoff is None else ~settled & (known_births < cutoff)
+        legal_age += age * applies
+        settled |= applies
+    legal_known = legal_age > 0
+
     try:
-        conditions = parameters.table(EARLY_CONDITIONS, as_of)
+        conditions = sorted(parameters.table(EARLY_CONDITIONS, as_of))
     except MissingParameterError:
-        conditions = ()
-    rules_known = np.full(size, bool(conditions), dtype=np.bool_)
-    for age_value, career_value in conditions:
+        conditions = []
+    shifter = YearShifter(known_births)
+    birth_year = shifter.year
+    found = np.zeros(size, dtype=np.bool_)
+    earliest_age = legal_age.copy()
+    required = np.zeros(size, dtype=np.int64)
+    open_to_early = birth_known & career_known & legal_known
+    for age_value, career_value in conditions:  # ascending ages: the first that fits is the earliest
         age, needed = int(age_value), int(career_value)
-        reached = add_years(births, age)
-        reached_year = split_dates(reached)[0]
-        projected = years + np.where(goes_on, np.maximum(reached_year - as_of.year - 1, 0), 0)
-        settles = birth_known & career_known & (projected >= needed) & (reached < earliest)
-        earliest[settles], earliest_age[settles] = reached[settles], age
-        early |= settles
-        required[settles] = needed
+        projected = years + goes_on * np.maximum(birth_year + (age - as_of.year - 1), 0)
+        takes = open_to_early & ~found & (projected >= needed) & (age < legal_age)
+        earliest_age += (age - earliest_age) * takes
+        required += needed * takes
+        found |= takes
+    legal_day = shifter.shift(legal_age)
+    earliest_day = shifter.shift(earliest_age) if found.any() else legal_day
 
-    legal_reached = birth_known & (legal_date <= today)
-    assessable = birth_known & ~legal_reached & career_known & rules_known
+    legal_reached = legal_known & (legal_day <= today)
+    undecided_career = birth_known & ~legal_reached
+    assessable = undecided_career & career_known & bool(conditions)
     reasons: ReasonArray = flag_where(~birth_known, PensionReason.BIRTH_DATE_UNKNOWN)
     reasons |= flag_where(legal_reached, PensionReason.LEGAL_AGE_REACHED)
-    reasons |= flag_where(assessable & (earliest <= today), PensionReason.EARLY_CONDITIONS_MET)
-    reasons |= flag_where(assessable & (earliest > today), PensionReason.BEFORE_EARLIEST_DATE)
-    reasons |= flag_where(birth_known & ~legal_reached & ~career_known, PensionReason.CAREER_UNKNOWN)
-    reasons |= flag_where(birth_known & ~legal_reached & career_known & ~rules_known, PensionReason.EARLY_RULES_UNKNOWN)
+    reasons |= flag_where(assessable & (earliest_day <= today), PensionReason.EARLY_CONDITIONS_MET)
+    reasons |= flag_where(assessable & (earliest_day > today), PensionReason.BEFORE_EARLIEST_DATE)
+    reasons |= flag_where(undecided_career & ~career_known, PensionReason.CAREER_UNKNOWN)
+    if not conditions:
+        reasons |= flag_where(undecided_career & career_known, PensionReason.EARLY_RULES_UNKNOWN)
     return PensionRight(
         outcome=decide(reasons, int(_FAILING), int(_UNDECIDED)),
         reasons=reasons,
         legal_age=legal_age,
-        legal_date=legal_date,
-        earliest_date=np.where(career_known | legal_reached, earliest, NOT_A_DATE),
+        legal_date=np.where(legal_known, legal_day, NAT_DAY).view("datetime64[D]"),
+        earliest_date=np.where(legal_known & (career_known | legal_reached), earliest_day, NAT_DAY).view(
+            "datetime64[D]"
+        ),
         earliest_age=earliest_age,
-        early=early,
+        early=found,
         required_years=required,
     )

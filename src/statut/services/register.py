@@ -1,0 +1,613 @@
+"""Loading a population into the register, set-based.
+
+:func:`load_population` takes the typed frames of statut.exchange.frames (person, affiliation,
+income, contribution, payment, life event), checks them column-wise, links every record to its
+person through the national number, derives what the register keeps beyond the frames, and writes
+everything in one change of the caller's unit of work (the caller commits).
+
+Derived data, kept simple on purpose (the legislation engine in statut.rules will own the rules):
+
+- **Contribution status** (RD n°38 of 27 July 1967, art. 11; the contribution of a quarter must be
+  on the fund's account by the last day of the quarter). The payments allocated to the person,
+  fund and quarter are summed into ``paid``; the status is ``paid`` when ``paid >= due`` (nothing
+  due counts as paid), ``partial`` when something but not everything was paid, ``due`` while the
+  quarter has not ended, ``unpaid`` after. Payments without a quarter, or whose quarter has no
+  contribution of that fund, are recorded but settle nothing (``unmatched_payments``). Exemptions
+  (dispense, art. 17) are not in the frames, so the loader never derives ``exempted``.
+- **Career quarters**: one per person and quarter that has a settled contribution (quarters still
+  ``due`` are left out). A quarter counts for the pension when a contribution of it with something
+  due is fully paid (reason ``paid``); otherwise it does not count (reason ``unpaid``). Exempted
+  quarters give no pension rights (socialsecurity.belgium.be, "dispense de cotisations").
+
+Defaults for optional fields: language ``fr`` (the domain's default), income source ``fund`` and
+status ``provisional``, no company director. A person's civil data are valid from their birth.
+
+Refused, with a domain error naming the field, the value and the record (nothing is written): an
+invalid national or enterprise number, a birth date or sex that contradicts the number, a birth
+or death in the future, a missing mandatory field, an unknown code (capacity, fund, event type),
+an end before a start, a negative amount, an affiliation overlapping another one of the person,
+a record of a person known neither to the load nor to the register, a person already registered,
+two records with the same key (number, income year and source, contribution quarter and fund).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from statut.domain.calendar import DateRange, Quarter
+from statut.domain.entities import (
+    Address,
+    Capacity,
+    CareerQuarterReason,
+    ContributionStatus,
+    IncomeSource,
+    IncomeStatus,
+    Language,
+    LifeEventType,
+    Person,
+    ProfessionalIncome,
+)
+from statut.domain.errors import Conflict, DomainValidationError
+from statut.domain.identifiers import Sex, parse_enterprise_number, parse_person_number
+from statut.domain.money import from_cents
+from statut.exchange.format import RecordType
+from statut.exchange.frames import conform, empty_frame
+from statut.services.frame_checks import (
+    Check,
+    canonical_quarter,
+    compact_enterprise_number,
+    compact_number,
+    decode_national_number,
+    quarter_bounds,
+    raise_first_failure,
+    valid_enterprise_number,
+)
+from statut.store import tables as t
+from statut.store.unit_of_work import UnitOfWork
+
+LoadProgress = Callable[[str, int, int], None]
+"""Called with (step, done, total) as the load advances; steps are ``check`` and the table names."""
+
+MAX_TEXT = 200
+CAPACITIES = [capacity.value for capacity in Capacity]
+LANGUAGES = [language.value for language in Language]
+EVENT_TYPES = [event.value for event in LifeEventType]
+INCOME_SOURCES = [source.value for source in IncomeSource]
+INCOME_STATUSES = [status.value for status in IncomeStatus]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    """What a load wrote: rows per table, their digests (also in the ledger), and a few counts."""
+
+    change_id: int
+    rows: dict[str, int]
+    digests: dict[str, str]
+    unmatched_payments: int
+    seconds: float
+    deferred: tuple[str, ...] = field(default=())
+
+    @property
+    def people(self) -> int:
+        return self.rows.get(t.person.name, 0)
+
+    @property
+    def people_per_second(self) -> float:
+        return self.people / self.seconds if self.seconds > 0 else 0.0
+
+
+def load_population(
+    uow: UnitOfWork,
+    population: Mapping[RecordType, pl.DataFrame],
+    *,
+    actor: str,
+    reason: str,
+    source: str = "",
+    progress: LoadProgress | None = None,
+    today: date | None = None,
+) -> LoadSummary:
+    """Check and write a whole population in the unit of work (which the caller commits)."""
+    started = time.perf_counter()
+    day = today or uow.clock().date()
+    report = progress or _silent
+    frames = {record_type: _typed(record_type, population.get(record_type)) for record_type in RecordType}
+    total = sum(frame.height for frame in frames.values())
+    report("check", 0, total)
+    fund_codes = uow.funds.codes()
+
+    people = _checked_people(frames[RecordType.PERSON], day)
+    _refuse_registered(uow, people)
+    people = people.with_columns(person_id=uow.bulk.reserve_ids(t.person, people.height))
+    directory = pl.concat(
+        [people.select("national_number", "person_id"), uow.persons.current_identifiers_frame()], how="vertical"
+    )
+    affiliations = _checked_affiliations(_linked(frames[RecordType.AFFILIATION], directory, "affiliation"), fund_codes)
+    incomes = _checked_incomes(_linked(frames[RecordType.INCOME], directory, "income"))
+    contributions = _checked_contributions(_linked(frames[RecordType.CONTRIBUTION], directory, "contribution"), fund_codes)
+    payments = _checked_payments(_linked(frames[RecordType.PAYMENT], directory, "payment"), fund_codes)
+    events = _checked_events(_linked(frames[RecordType.LIFE_EVENT], directory, "life_event"), day)
+    report("check", total, total)
+
+    affiliations = affiliations.with_columns(version_id=uow.bulk.reserve_ids(t.affiliation, affiliations.height))
+    contributions, unmatched = _settled(contributions, payments, day)
+    careers = _career_quarters(contributions)
+    tables: list[tuple[Any, pl.DataFrame]] = [
+        (t.person, people.select("person_id")),
+        (t.person_identifier, _identifiers(people)),
+        (t.person_version, _person_versions(people)),
+        (t.affiliation, _affiliation_rows(affiliations)),
+        (t.income, _income_rows(incomes)),
+        (t.contribution, _contribution_rows(contributions)),
+        (t.payment, _payment_rows(payments)),
+        (t.career_quarter, careers),
+        (t.life_event, _event_rows(events)),
+    ]
+    del people, affiliations, incomes, contributions, payments, events, directory
+
+    change = uow.record_change(actor=actor, reason=reason, source=source)
+    record_time = {"recorded_at": change.recorded_at, "change_id": change.change_id}
+    rows: dict[str, int] = {}
+    digests: dict[str, str] = {}
+    with uow.bulk.deferring({table: frame.height for table, frame in tables}) as deferred:
+        while tables:
+            table, frame = tables.pop(0)
+            constants = {"change_id": change.change_id} if table is t.person else record_time
+            written = uow.bulk.insert(table, frame, constants=constants, progress=report)
+            del frame
+            rows[table.name] = written.rows
+            digests[table.name] = written.digest
+            report(table.name, written.rows, written.rows)
+    for name, count in rows.items():
+        if count:
+            uow.ledger.record(
+                change,
+                action="table.loaded",
+                entity_type="table",
+                entity_key=name,
+                payload={"rows": count, "digest": digests[name]},
+            )
+    uow.ledger.record(
+        change,
+        action="population.loaded",
+        entity_type="change",
+        entity_key=change.change_id,
+        payload={"rows": rows, "unmatched_payments": unmatched},
+    )
+    return LoadSummary(
+        change_id=change.change_id,
+        rows=rows,
+        digests=digests,
+        unmatched_payments=unmatched,
+        seconds=time.perf_counter() - started,
+        deferred=tuple(deferred),
+    )
+
+
+def _silent(_step: str, _done: int, _total: int) -> None:
+    return None
+
+
+def _typed(record_type: RecordType, frame: pl.DataFrame | None) -> pl.DataFrame:
+    if frame is None:
+        return empty_frame(record_type)
+    try:
+        typed = conform(record_type, frame)
+    except pl.exceptions.PolarsError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DomainValidationError(record_type.value, "frame", f"does not fit the typed frame: {first_line}") from None
+    return typed.with_columns(compact_number("national_number").alias("national_number"))
+
+
+# -- people ---------------------------------------------------------------------------------------
+
+
+def _person_oracle(today: date) -> Callable[[Mapping[str, Any]], None]:
+    def check(row: Mapping[str, Any]) -> None:
+        number = parse_person_number(row["national_number"] or "")
+        address = Address(postal_code=row["postal_code"]) if row.get("postal_code") else None
+        Person(
+            number=number,
+            last_name=row["last_name"] or "",
+            first_name=row["first_name"] or "",
+            birth_date=row["birth_date"],
+            sex=Sex(row["sex"]),
+            language=Language(row["language"] or Language.FR.value),
+            address=address,
+            death_date=row["death_date"],
+        ).validate(today)
+
+    return check
+
+
+def _checked_people(frame: pl.DataFrame, today: date) -> pl.DataFrame:
+    decoded = decode_national_number("national_number", today)
+    people = frame.with_columns(
+        language=pl.col("language").fill_null(Language.FR.value),
+        _valid=decoded["valid"],
+        kind=decoded["kind"],
+        _number_birth=decoded["birth_date"],
+        _number_sex=decoded["sex"],
+    )
+    oracle = _person_oracle(today)
+    required = [
+        Check(name, pl.col(name).is_null(), "is required")
+        for name in ("national_number", "last_name", "first_name", "birth_date", "sex")
+    ]
+    raise_first_failure(
+        people,
+        [
+            *required,
+            Check("national_number", ~pl.col("_valid"), "not a valid national number", oracle),
+            Check("last_name", pl.col("last_name").str.strip_chars() == "", "is required"),
+            Check("first_name", pl.col("first_name").str.strip_chars() == "", "is required"),
+            Check("last_name", pl.col("last_name").str.len_chars() > MAX_TEXT, f"longer than {MAX_TEXT} characters"),
+            Check("first_name", pl.col("first_name").str.len_chars() > MAX_TEXT, f"longer than {MAX_TEXT} characters"),
+            Check("sex", ~pl.col("sex").is_in([sex.value for sex in Sex]), "expected M or F"),
+            Check("language", ~pl.col("language").is_in(LANGUAGES), f"expected one of {', '.join(LANGUAGES)}"),
+            Check("birth_date", pl.col("birth_date") > today, "is in the future", oracle),
+            Check("birth_date", pl.col("birth_date").dt.year() < 1890, "implausibly early", oracle),
+            Check(
+                "birth_date",
+                pl.col("_number_birth").is_not_null() & (pl.col("_number_birth") != pl.col("birth_date")),
+                "contradicts the national number",
+                oracle,
+            ),
+            Check(
+                "sex",
+                pl.col("_number_sex").is_not_null() & (pl.col("_number_sex") != pl.col("sex")),
+                "contradicts the national number",
+                oracle,
+            ),
+            Check("death_date", pl.col("death_date") > today, "is in the future", oracle),
+            Check("death_date", pl.col("death_date") < pl.col("birth_date"), "before the birth date", oracle),
+            Check(
+                "national_number",
+                pl.col("national_number").is_duplicated(),
+                "appears in two person records of the load",
+            ),
+        ],
+        RecordType.PERSON.value,
+    )
+    return people.drop("_valid", "_number_birth", "_number_sex")
+
+
+def _refuse_registered(uow: UnitOfWork, people: pl.DataFrame) -> None:
+    known = uow.persons.current_identifiers_frame()
+    if known.height == 0 or people.height == 0:
+        return
+    clash = people.join(known, on="national_number", how="semi").head(1)
+    if clash.height:
+        number = clash.item(0, "national_number")
+        raise Conflict(
+            f"national_number: {number!r} already identifies a person in the register; correct that person instead",
+            code="statut.conflict.national_number",
+            field="national_number",
+            value=number,
+        )
+
+
+def _identifiers(people: pl.DataFrame) -> pl.DataFrame:
+    return people.select("person_id", pl.col("national_number").alias("value"), "kind")
+
+
+def _person_versions(people: pl.DataFrame) -> pl.DataFrame:
+    return people.select(
+        "person_id",
+        "last_name",
+        "first_name",
+        "birth_date",
+        "sex",
+        "language",
+        "postal_code",
+        "municipality",
+        "street",
+        pl.when(pl.col("postal_code").is_not_null()).then(pl.lit("BE")).otherwise(None).alias("country"),
+        "death_date",
+        pl.col("birth_date").alias("valid_from"),
+        pl.lit(None, dtype=pl.Date()).alias("valid_to"),
+    )
+
+
+# -- records of people ----------------------------------------------------------------------------
+
+
+def _linked(frame: pl.DataFrame, directory: pl.DataFrame, record_type: str) -> pl.DataFrame:
+    """The frame with each record's ``person_id``; a record of an unknown person is refused."""
+    linked = frame.join(directory, on="national_number", how="left", maintain_order="left")
+    raise_first_failure(
+        linked,
+        [
+            Check("national_number", pl.col("national_number").is_null(), "is required"),
+            Check(
+                "national_number",
+                pl.col("person_id").is_null(),
+                "no person with this number in the load or the register",
+                _number_oracle("national_number"),
+            ),
+        ],
+        record_type,
+    )
+    return linked
+
+
+def _number_oracle(field_name: str) -> Callable[[Mapping[str, Any]], None]:
+    def check(row: Mapping[str, Any]) -> None:
+        parse_person_number(row[field_name] or "", field=field_name)
+
+    return check
+
+
+def _period_oracle(row: Mapping[str, Any]) -> None:
+    DateRange(row["start_date"], row["end_date"])
+
+
+def _enterprise_oracle(row: Mapping[str, Any]) -> None:
+    parse_enterprise_number(row["enterprise_number"])
+
+
+def _fund_check(fund_codes: set[str]) -> Check:
+    known = sorted(fund_codes)
+    return Check("fund", ~pl.col("fund").is_in(known), f"unknown fund (known: {', '.join(known) or 'none'})")
+
+
+def _checked_affiliations(frame: pl.DataFrame, fund_codes: set[str]) -> pl.DataFrame:
+    affiliations = frame.with_columns(
+        company_director=pl.col("company_director").fill_null(False),
+        enterprise_number=compact_enterprise_number("enterprise_number"),
+    )
+    raise_first_failure(
+        affiliations,
+        [
+            Check("fund", pl.col("fund").is_null(), "is required"),
+            _fund_check(fund_codes),
+            Check("capacity", pl.col("capacity").is_null(), "is required"),
+            Check("capacity", ~pl.col("capacity").is_in(CAPACITIES), f"expected one of {', '.join(CAPACITIES)}"),
+            Check("start_date", pl.col("start_date").is_null(), "is required"),
+            Check(
+                "end_date",
+                pl.col("end_date") <= pl.col("start_date"),
+                "must be after the start",
+                _period_oracle,
+            ),
+            Check(
+                "enterprise_number",
+                ~valid_enterprise_number("enterprise_number"),
+                "not a valid enterprise number",
+                _enterprise_oracle,
+            ),
+        ],
+        RecordType.AFFILIATION.value,
+    )
+    ordered = affiliations.with_row_index("_position").sort("person_id", "start_date", "_position")
+    previous_end = pl.col("end_date").shift(1).over("person_id")
+    has_previous = pl.col("start_date").shift(1).over("person_id").is_not_null()
+    raise_first_failure(
+        ordered,
+        [
+            Check(
+                "start_date",
+                has_previous & (previous_end.is_null() | (previous_end > pl.col("start_date"))),
+                "overlaps another affiliation of the person in the load: one fund at a time",
+            )
+        ],
+        RecordType.AFFILIATION.value,
+    )
+    return ordered.sort("_position").drop("_position")
+
+
+def _checked_incomes(frame: pl.DataFrame) -> pl.DataFrame:
+    incomes = frame.with_columns(
+        income_source=pl.col("income_source").fill_null(IncomeSource.FUND.value),
+        income_status=pl.col("income_status").fill_null(IncomeStatus.PROVISIONAL.value),
+    )
+    raise_first_failure(
+        incomes,
+        [
+            Check("year", pl.col("year").is_null(), "is required"),
+            Check("amount", pl.col("amount_cents").is_null(), "is required"),
+            Check(
+                "year",
+                ~pl.col("year").is_between(1950, 2200),
+                "implausible income year",
+                _income_oracle,
+            ),
+            Check("amount", pl.col("amount_cents") < 0, "must not be negative", _income_oracle),
+            Check(
+                "income_source",
+                ~pl.col("income_source").is_in(INCOME_SOURCES),
+                f"expected one of {', '.join(INCOME_SOURCES)}",
+            ),
+            Check(
+                "income_status",
+                ~pl.col("income_status").is_in(INCOME_STATUSES),
+                f"expected one of {', '.join(INCOME_STATUSES)}",
+            ),
+            Check(
+                "year",
+                pl.struct("person_id", "year", "income_source").is_duplicated(),
+                "two incomes of the same source for the same person and year",
+            ),
+        ],
+        RecordType.INCOME.value,
+    )
+    return incomes
+
+
+def _income_oracle(row: Mapping[str, Any]) -> None:
+    ProfessionalIncome(
+        person=row["national_number"],
+        year=row["year"],
+        amount=from_cents(row["amount_cents"]),
+        source=IncomeSource(row["income_source"]),
+        status=IncomeStatus(row["income_status"]),
+    )
+
+
+def _checked_contributions(frame: pl.DataFrame, fund_codes: set[str]) -> pl.DataFrame:
+    contributions = frame.with_columns(_quarter=canonical_quarter("quarter"))
+    raise_first_failure(
+        contributions,
+        [
+            Check("fund", pl.col("fund").is_null(), "is required"),
+            _fund_check(fund_codes),
+            Check("quarter", pl.col("quarter").is_null(), "is required"),
+            Check("quarter", pl.col("_quarter").is_null(), "expected a quarter like 2024Q1", _quarter_oracle),
+            Check("amount", pl.col("amount_cents").is_null(), "is required"),
+            Check("amount", pl.col("amount_cents") < 0, "must not be negative"),
+            Check(
+                "quarter",
+                pl.struct("person_id", "fund", "_quarter").is_duplicated(),
+                "two contributions of the same fund for the same person and quarter",
+            ),
+        ],
+        RecordType.CONTRIBUTION.value,
+    )
+    return contributions.with_columns(quarter=pl.col("_quarter")).drop("_quarter")
+
+
+def _quarter_oracle(row: Mapping[str, Any]) -> None:
+    Quarter.parse(row["quarter"])
+
+
+def _checked_payments(frame: pl.DataFrame, fund_codes: set[str]) -> pl.DataFrame:
+    payments = frame.with_columns(_quarter=canonical_quarter("quarter"))
+    raise_first_failure(
+        payments,
+        [
+            Check("fund", pl.col("fund").is_null(), "is required"),
+            _fund_check(fund_codes),
+            Check("payment_date", pl.col("payment_date").is_null(), "is required"),
+            Check("amount", pl.col("amount_cents").is_null(), "is required"),
+            Check("amount", pl.col("amount_cents") < 0, "must not be negative"),
+            Check(
+                "quarter",
+                pl.col("quarter").is_not_null() & pl.col("_quarter").is_null(),
+                "expected a quarter like 2024Q1",
+                _quarter_oracle,
+            ),
+        ],
+        RecordType.PAYMENT.value,
+    )
+    return payments.with_columns(quarter=pl.col("_quarter")).drop("_quarter")
+
+
+def _checked_events(frame: pl.DataFrame, today: date) -> pl.DataFrame:
+    events = frame.with_columns(child_national_number=compact_number("child_national_number"))
+    child = decode_national_number("child_national_number", today)
+    raise_first_failure(
+        events,
+        [
+            Check("event_type", pl.col("event_type").is_null(), "is required"),
+            Check("event_type", ~pl.col("event_type").is_in(EVENT_TYPES), f"expected one of {', '.join(EVENT_TYPES)}"),
+            Check("event_date", pl.col("event_date").is_null(), "is required"),
+            Check(
+                "child_national_number",
+                pl.col("child_national_number").is_not_null() & ~child["valid"],
+                "not a valid national number",
+                _number_oracle("child_national_number"),
+            ),
+        ],
+        RecordType.LIFE_EVENT.value,
+    )
+    return events
+
+
+# -- derived data ---------------------------------------------------------------------------------
+
+
+def _settled(contributions: pl.DataFrame, payments: pl.DataFrame, today: date) -> tuple[pl.DataFrame, int]:
+    """Contributions with what was paid for them and their status; and the unmatched payment count."""
+    paid = (
+        payments.filter(pl.col("quarter").is_not_null())
+        .group_by("person_id", "fund", "quarter")
+        .agg(paid_cents=pl.col("amount_cents").sum())
+    )
+    start, end = quarter_bounds("quarter")
+    settled = (
+        contributions.join(paid, on=["person_id", "fund", "quarter"], how="left", maintain_order="left")
+        .with_columns(paid_cents=pl.col("paid_cents").fill_null(0), valid_from=start, valid_to=end)
+        .with_columns(
+            status=pl.when(pl.col("paid_cents") >= pl.col("amount_cents"))
+            .then(pl.lit(ContributionStatus.PAID.value))
+            .when(pl.col("paid_cents") > 0)
+            .then(pl.lit(ContributionStatus.PARTIAL.value))
+            .when(pl.col("valid_to") > today)
+            .then(pl.lit(ContributionStatus.DUE.value))
+            .otherwise(pl.lit(ContributionStatus.UNPAID.value))
+        )
+    )
+    matched = payments.join(contributions, on=["person_id", "fund", "quarter"], how="semi").height
+    return settled, payments.height - matched
+
+
+def _career_quarters(contributions: pl.DataFrame) -> pl.DataFrame:
+    settled = contributions.filter(pl.col("status") != ContributionStatus.DUE.value)
+    counts = (pl.col("status") == ContributionStatus.PAID.value) & (pl.col("amount_cents") > 0)
+    return (
+        settled.group_by("person_id", "quarter", maintain_order=True)
+        .agg(counts_for_pension=counts.any())
+        .with_columns(
+            reason=pl.when(pl.col("counts_for_pension"))
+            .then(pl.lit(CareerQuarterReason.PAID.value))
+            .otherwise(pl.lit(CareerQuarterReason.UNPAID.value))
+        )
+        .sort("person_id", "quarter")
+    )
+
+
+# -- rows of the tables ---------------------------------------------------------------------------
+
+
+def _affiliation_rows(affiliations: pl.DataFrame) -> pl.DataFrame:
+    return affiliations.select(
+        "version_id",
+        pl.col("version_id").alias("affiliation_id"),
+        "person_id",
+        pl.col("fund").alias("fund_code"),
+        "capacity",
+        "company_director",
+        "enterprise_number",
+        pl.col("start_date").alias("valid_from"),
+        pl.col("end_date").alias("valid_to"),
+    )
+
+
+def _income_rows(incomes: pl.DataFrame) -> pl.DataFrame:
+    return incomes.select(
+        "person_id",
+        "year",
+        "amount_cents",
+        pl.col("income_source").alias("source"),
+        pl.col("income_status").alias("status"),
+        pl.date(pl.col("year"), 1, 1).alias("valid_from"),
+        pl.date(pl.col("year") + 1, 1, 1).alias("valid_to"),
+    )
+
+
+def _contribution_rows(contributions: pl.DataFrame) -> pl.DataFrame:
+    return contributions.select(
+        "person_id",
+        pl.col("fund").alias("fund_code"),
+        "quarter",
+        pl.col("amount_cents").alias("due_cents"),
+        "paid_cents",
+        "status",
+        "valid_from",
+        "valid_to",
+    )
+
+
+def _payment_rows(payments: pl.DataFrame) -> pl.DataFrame:
+    return payments.select("person_id", pl.col("fund").alias("fund_code"), "payment_date", "amount_cents", "quarter")
+
+
+def _event_rows(events: pl.DataFrame) -> pl.DataFrame:
+    return events.select(
+        "person_id", "event_type", "event_date", "child_national_number", pl.lit("{}").alias("details")
+    )

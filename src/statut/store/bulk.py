@@ -1,0 +1,256 @@
+"""Set-based writes of whole frames, inside the unit of work's transaction.
+
+No ORM object and no SQLAlchemy statement per row: a frame is written as columns.
+
+- SQLite: ``executemany`` of tuples built column-wise from polars, on the raw sqlite3 connection of
+  the transaction. Values that are the same for every row (the change, its instant) are written
+  into the statement instead of being bound a million times.
+- PostgreSQL: ``COPY ... FROM STDIN (FORMAT BINARY)`` through psycopg 3, encoded by pg_binary.
+
+Indexes and foreign keys: the PostgreSQL manual ("Populating a Database", sections 14.4.3 and
+14.4.4) advises to build indexes and foreign keys after a large load: a sort-based index build and
+one set-based foreign-key check are much cheaper than maintaining them row by row.
+:meth:`BulkWriter.deferring` does that for the tables a load at least doubles (an initial load,
+typically), inside the same transaction, so a failure rolls everything back, indexes included.
+While it runs, the tables are locked against readers on PostgreSQL (DDL takes an exclusive lock
+until commit); a load into a large, busy register keeps its indexes and pays per row instead.
+SQLite cannot drop a foreign key without rebuilding the table, so there only indexes are deferred.
+
+Rows are written in chunks to bound memory. The digest of each written frame (digest.py) covers
+the rows in the order they were written, which is primary-key order on both databases.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import BigInteger, Boolean, Connection, Date, ForeignKeyConstraint, Index, Integer, SmallInteger, Table, func, select, text
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
+from sqlalchemy.types import TypeEngine
+
+from statut.store.digest import FrameDigest, frame_digest
+from statut.store.engine import dialect_name
+from statut.store.ids import IdAllocator
+from statut.store.pg_binary import COPY_HEADER, COPY_TRAILER, PgType, encode_rows
+from statut.store.types import UtcDateTime
+
+SQLITE_CHUNK_ROWS = 50_000
+POSTGRESQL_CHUNK_ROWS = 250_000
+#: A load defers a table's indexes when it brings at least this many rows and at least as many
+#: rows as the table holds.
+DEFER_MIN_ROWS = 10_000
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkInsert:
+    table: str
+    rows: int
+    digest: str
+
+
+def _polars_type(sql_type: TypeEngine[Any]) -> pl.DataType:
+    if isinstance(sql_type, UtcDateTime):
+        return pl.Datetime("us", "UTC")
+    if isinstance(sql_type, Boolean):
+        return pl.Boolean()
+    if isinstance(sql_type, Date):
+        return pl.Date()
+    if isinstance(sql_type, BigInteger | Integer | SmallInteger):
+        return pl.Int64()
+    return pl.String()
+
+
+def _pg_type(sql_type: TypeEngine[Any]) -> PgType:
+    if isinstance(sql_type, UtcDateTime):
+        return PgType.TIMESTAMPTZ
+    if isinstance(sql_type, Boolean):
+        return PgType.BOOL
+    if isinstance(sql_type, Date):
+        return PgType.DATE
+    if isinstance(sql_type, BigInteger):
+        return PgType.INT8
+    if isinstance(sql_type, SmallInteger):
+        return PgType.INT2
+    if isinstance(sql_type, Integer):
+        return PgType.INT4
+    return PgType.TEXT
+
+
+def _sqlite_literal(value: Any) -> str:
+    """SQL text of a constant, for values the register produces itself (ints, text, instants, dates)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return _sqlite_literal(value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
+    if isinstance(value, date):
+        return _sqlite_literal(value.isoformat())
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"cannot write a constant {value!r}")
+
+
+def _sqlite_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """The values as SQLAlchemy stores them in SQLite: ISO text for dates and instants, 0/1 booleans."""
+    conversions = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            conversions.append(column.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f"))
+        elif dtype == pl.Date():
+            conversions.append(column.dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Boolean():
+            conversions.append(column.cast(pl.Int8))
+        else:
+            conversions.append(column)
+    return frame.select(conversions)
+
+
+class BulkWriter:
+    def __init__(self, connection: Connection, ids: IdAllocator) -> None:
+        self._connection = connection
+        self._ids = ids
+
+    @property
+    def dialect(self) -> str:
+        return dialect_name(self._connection)
+
+    def reserve_ids(self, table: Table, count: int) -> pl.Series:
+        """``count`` ids for new rows of ``table`` (see ids.py), as an Int64 column."""
+        return pl.Series("id", self._ids.reserve(table, count), dtype=pl.Int64)
+
+    def conform(self, table: Table, frame: pl.DataFrame, constants: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        """The frame with the table's column types, in table order, constants included as columns.
+
+        Refuses unknown columns, and missing required columns (NOT NULL, no default, not generated).
+        """
+        constants = dict(constants or {})
+        unknown = sorted((set(frame.columns) | set(constants)) - set(table.columns.keys()))
+        if unknown:
+            raise ValueError(f"{table.name}: no column(s) {', '.join(unknown)}")
+        given = set(frame.columns) | set(constants)
+        generated = {column.name for column in table.primary_key.columns if column.autoincrement is True}
+        missing = [
+            column.name
+            for column in table.columns
+            if column.name not in given and not column.nullable and column.server_default is None and column.name not in generated
+        ]
+        if missing:
+            raise ValueError(f"{table.name}: missing column(s) {', '.join(missing)}")
+        columns = [
+            (pl.col(column.name) if column.name in frame.columns else pl.lit(constants[column.name]))
+            .cast(_polars_type(column.type), strict=True)
+            .alias(column.name)
+            for column in table.columns
+            if column.name in given
+        ]
+        return frame.select(columns)
+
+    def insert(
+        self,
+        table: Table,
+        frame: pl.DataFrame,
+        *,
+        constants: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> BulkInsert:
+        """Write every row of ``frame`` (plus ``constants``) into ``table``; return count and digest."""
+        conformed = self.conform(table, frame, constants)
+        if conformed.height == 0:
+            return BulkInsert(table.name, 0, frame_digest(conformed))
+        if self.dialect == "postgresql":
+            digest = self._copy(table, conformed, progress)
+        else:
+            digest = self._executemany(table, conformed, set(constants or {}), progress)
+        return BulkInsert(table.name, conformed.height, digest)
+
+    @contextmanager
+    def deferring(self, incoming: Mapping[Table, int]) -> Iterator[list[str]]:
+        """Drop the indexes (and, on PostgreSQL, foreign keys) of tables the load at least doubles;
+        create them again when the block ends without error. Yields the names of what was deferred."""
+        tables = [table for table, rows in incoming.items() if rows >= DEFER_MIN_ROWS and rows >= self._size(table, rows)]
+        indexes: list[Index] = [index for table in tables for index in sorted(table.indexes, key=lambda i: str(i.name))]
+        foreign_keys: list[ForeignKeyConstraint] = []
+        if self.dialect == "postgresql":
+            foreign_keys = [
+                constraint
+                for table in tables
+                for constraint in sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
+            ]
+        for constraint in foreign_keys:
+            self._connection.execute(DropConstraint(constraint))
+        for index in indexes:
+            self._connection.execute(DropIndex(index))
+        yield [str(index.name) for index in indexes] + [str(constraint.name) for constraint in foreign_keys]
+        if self.dialect == "postgresql" and tables:
+            # Fresh statistics let the foreign-key checks below choose a join, not a loop.
+            self._connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+            for table in tables:
+                self._connection.execute(text(f'ANALYZE "{table.name}"'))
+        for index in indexes:
+            self._connection.execute(CreateIndex(index))
+        for constraint in foreign_keys:
+            self._connection.execute(AddConstraint(constraint))
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _size(self, table: Table, cap: int) -> int:
+        """Rows in the table, counted up to ``cap + 1`` (enough to compare with a load of ``cap`` rows)."""
+        pk = next(iter(table.primary_key.columns))
+        counted = self._connection.execute(
+            select(func.count()).select_from(select(pk).limit(cap + 1).subquery())
+        ).scalar_one()
+        return int(counted)
+
+    def _dbapi(self) -> Any:
+        return self._connection.connection.driver_connection
+
+    def _executemany(self, table: Table, frame: pl.DataFrame, constant_names: set[str], progress: Progress | None) -> str:
+        bound = [name for name in frame.columns if name not in constant_names]
+        constants = {name: frame.get_column(name)[0] for name in frame.columns if name in constant_names}
+        columns = ", ".join(f'"{name}"' for name in [*bound, *constants])
+        values = ", ".join(["?"] * len(bound) + [_sqlite_literal(value) for value in constants.values()])
+        statement = f'INSERT INTO "{table.name}" ({columns}) VALUES ({values})'
+        connection: sqlite3.Connection = self._dbapi()
+        cursor = connection.cursor()
+        try:
+            stored = _sqlite_columns(frame.select(bound))
+            for offset in range(0, stored.height, SQLITE_CHUNK_ROWS):
+                chunk = stored.slice(offset, SQLITE_CHUNK_ROWS)
+                cursor.executemany(statement, zip(*(column.to_list() for column in chunk.iter_columns()), strict=True))
+                if progress is not None:
+                    progress(table.name, offset + chunk.height, stored.height)
+        finally:
+            cursor.close()
+        return frame_digest(frame)
+
+    def _copy(self, table: Table, frame: pl.DataFrame, progress: Progress | None) -> str:
+        types = [_pg_type(table.columns[name].type) for name in frame.columns]
+        columns = ", ".join(f'"{name}"' for name in frame.columns)
+        digest = FrameDigest(frame.schema)
+        cursor = self._dbapi().cursor()
+        try:
+            with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT BINARY)') as copy:
+                copy.write(COPY_HEADER)
+                for offset in range(0, frame.height, POSTGRESQL_CHUNK_ROWS):
+                    chunk = frame.slice(offset, POSTGRESQL_CHUNK_ROWS)
+                    encoded = encode_rows(chunk, types)
+                    copy.write(encoded.data)
+                    digest.update(chunk if encoded.order is None else chunk[encoded.order])
+                    if progress is not None:
+                        progress(table.name, offset + chunk.height, frame.height)
+                copy.write(COPY_TRAILER)
+        finally:
+            cursor.close()
+        return digest.hexdigest()

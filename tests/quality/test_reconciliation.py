@@ -1,0 +1,71 @@
+"""Reconciliation: the file-side totals equal what landed, and any loss or change shows."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from statut.exchange.format import RecordType
+from statut.quality.reconciliation import canonical_lines, raw_totals, totals_of
+from tests.quality.builders import affiliated_register, affiliation, contribution, income, person, validate
+
+REGISTER = affiliated_register()
+
+
+def batch():
+    records = [
+        person(),
+        affiliation(),
+        contribution(record_id="C1"),
+        contribution(record_id="C2", quarter="2024Q2", amount="0,01"),
+        contribution(record_id="C3", quarter="2024Q3", amount="-1"),
+        income(),
+    ]
+    return validate(records, REGISTER)
+
+
+def test_what_landed_unchanged_reconciles_in_any_order() -> None:
+    result = batch()
+    landed = {t: frame.reverse() for t, frame in result.accepted.items()}
+    quarantined = {name: result.quarantined.filter(pl.col("record_type") == name)["raw"] for name in result.counts()}
+    assert result.reconciliation.compare(landed, quarantined) == []
+
+
+def test_a_lost_record_or_a_changed_amount_does_not_reconcile() -> None:
+    result = batch()
+    lost = dict(result.accepted)
+    lost[RecordType.CONTRIBUTION] = lost[RecordType.CONTRIBUTION].head(1)
+    problems = result.reconciliation.compare(lost)
+    assert any("contribution: accepted count 2 in the file, 1 landed" in p for p in problems)
+    changed = dict(result.accepted)
+    changed[RecordType.CONTRIBUTION] = changed[RecordType.CONTRIBUTION].with_columns(pl.col("amount_cents") + 1)
+    problems = result.reconciliation.compare(changed)
+    assert any("hash total differs" in p for p in problems)
+    assert any("amounts 89043 cents in the file, 89045 landed" in p for p in problems)
+
+
+def test_a_lost_quarantine_entry_does_not_reconcile() -> None:
+    result = batch()
+    assert result.reconciliation.compare(result.accepted, {}) != []
+
+
+def test_totals_are_exact_and_null_equals_empty_text() -> None:
+    result = batch()
+    totals = result.reconciliation.types["contribution"]
+    assert (totals.received, totals.accepted, totals.quarantined) == (3, 2, 1)
+    assert totals.accepted_totals.cents == 89043
+    frame = result.accepted[RecordType.PERSON]
+    with_blanks = frame.with_columns(pl.lit("").alias("street"))
+    without = frame.with_columns(pl.lit(None, dtype=pl.String).alias("street"))
+    assert totals_of(RecordType.PERSON, with_blanks) == totals_of(RecordType.PERSON, without)
+
+
+def test_canonical_lines_escape_separators() -> None:
+    frame = batch().accepted[RecordType.PERSON].with_columns(pl.lit("a\x1fb\nc\\").alias("street"))
+    line = canonical_lines(RecordType.PERSON, frame)[0]
+    assert "a\\x1fb\\nc\\\\" in line
+    assert line.count("\x1f") == len(frame.columns) - 2  # person_key is left out
+
+
+def test_raw_totals_count_quarantined_lines() -> None:
+    assert raw_totals(pl.Series(["b", "a"])) == raw_totals(pl.Series(["a", "b"]))
+    assert raw_totals(pl.Series(["a"])).count == 1
