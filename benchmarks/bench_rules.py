@@ -293,7 +293,7 @@ def main() -> None:
             "OpenFisca: benchmarks/openfisca_baseline, two formulations of the same rules on the same population, "
             "parameters converted from statut's own YAML. fused: one entity, 15 variables, each formula a whole "
             "computation in int64 numpy (the fastest we could write, the headline). idiomatic: the style of "
-            "country packages, one variable per legal concept (34 variables), the capacity an Enum, per-capacity "
+            "country packages, one variable per legal concept (30 variables), the capacity an Enum, per-capacity "
             "figures as vectorial parameters indexed by it. Compute time is simulation.calculate of "
             "final_annual_contribution, final_quarterly_contribution, final_quarterly_with_fees, "
             "provisional_quarterly_contribution and regularisation; building the simulation and setting the "

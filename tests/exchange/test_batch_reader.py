@@ -375,3 +375,23 @@ def test_any_text_is_read_without_crash_and_without_losing_a_line(pieces: list[s
             assert line.removesuffix("\r") in covered
     lines = batch.records["line"].to_list()
     assert lines == sorted(set(lines))
+
+
+def test_json_lines_unknown_keys_however_written_are_reported() -> None:
+    lines = [
+        '{"record_type": "person", "r\\u00e9f": "x"}',
+        '{"record_type": "person", "note": null}',
+        "{}",
+        '{"record_type": "person", "record_id": "P1"}',
+    ]
+    batch = read_batch("\n".join(lines).encode() + b"\n", "jsonl")
+    assert batch.records["line"].to_list() == [1, 2, 3, 4]
+    assert problems(batch) == [(1, RECORD_UNKNOWN_FIELD, "réf"), (2, RECORD_UNKNOWN_FIELD, "note")]
+
+
+def test_many_json_lines_take_the_fast_path_and_keep_their_order() -> None:
+    records = [{**person(record_id=f"P{i}"), "street": f"Rue {i} \\u00e9"} for i in range(500)]
+    batch = read_batch(jsonl_bytes(records))
+    assert batch.record_problems.height == 0
+    assert batch.records["record_id"].to_list() == [f"P{i}" for i in range(500)]
+    assert batch.records["line"].to_list() == list(range(1, 501))

@@ -69,3 +69,13 @@ def test_canonical_lines_escape_separators() -> None:
 def test_raw_totals_count_quarantined_lines() -> None:
     assert raw_totals(pl.Series(["b", "a"])) == raw_totals(pl.Series(["a", "b"]))
     assert raw_totals(pl.Series(["a"])).count == 1
+
+
+def test_hash_total_is_canonical_with_repeated_record_ids_too() -> None:
+    from statut.quality.reconciliation import sha256_of_lines
+
+    lines = pl.Series(["b|2", "a|1", "b|1"])
+    ids = pl.Series(["b", "a", "b"])
+    assert sha256_of_lines(lines, ids) == sha256_of_lines(lines.reverse(), ids.reverse()) == sha256_of_lines(lines)
+    unique_ids = pl.Series(["c", "a", "b"])
+    assert sha256_of_lines(lines, unique_ids) == sha256_of_lines(lines.reverse(), unique_ids.reverse())

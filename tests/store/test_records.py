@@ -111,7 +111,7 @@ def test_contributions_payments_and_careers_round_trip(uow: UnitOfWork, register
     unallocated = make_payment(person, amount="10.00", quarter=None)  # type: ignore[arg-type]
     payment_id = uow.payments.add(payment, change)
     uow.payments.add(unallocated, change)
-    assert [version.value for version in uow.payments.for_person(person_id)] == [payment, unallocated]
+    assert [version.value for version in uow.payments.for_person(person_id)] == [unallocated, payment]  # by date
     uow.payments.retract(payment_id, change)
     assert [version.value for version in uow.payments.for_person(person_id)] == [unallocated]
     career = [
@@ -130,11 +130,11 @@ def test_life_events_keep_the_child_number_in_its_column(uow: UnitOfWork, regist
     person_id, person = registered
     child = national_number(date(2023, 6, 1), Sex.MALE, counter=3)
     event = make_life_event(person, child=child)  # type: ignore[arg-type]
-    death = make_life_event(person, event_type=LifeEventType.ADDRESS_CHANGE, day=date(2024, 1, 1))  # type: ignore[arg-type]
+    moved = make_life_event(person, event_type=LifeEventType.ADDRESS_CHANGE, day=date(2024, 1, 1))  # type: ignore[arg-type]
     change = uow.record_change(actor="test", reason="events")
     event_id = uow.life_events.add(event, change)
-    uow.life_events.add(death, change)
-    assert [version.value for version in uow.life_events.for_person(person_id)] == [event, death]
+    uow.life_events.add(moved, change)
+    assert [version.value for version in uow.life_events.for_person(person_id)] == [event, moved]
     uow.life_events.retract(event_id, change)
     assert uow.life_events.count() == 1
 

@@ -57,10 +57,24 @@ def batch_file_name(fund: str, day: date, sequence: int, fmt: BatchFormat) -> st
 
 
 def cents_text(cents: pl.Expr) -> pl.Expr:
-    """Integer cents as text with two decimals and a dot: 123456 -> "1234.56", -5 -> "-0.05"."""
-    magnitude = cents.abs()
-    body = pl.format("{}.{}", magnitude // 100, (magnitude % 100).cast(pl.String).str.zfill(2))
-    return pl.when(cents < 0).then(pl.lit("-") + body).otherwise(body)
+    """Integer cents as text with two decimals and a dot: 123456 -> "1234.56", -5 -> "-0.05".
+
+    Exact: the integer becomes a decimal with scale 2 before it is divided, so no float is involved.
+    """
+    return (cents.cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).cast(pl.String)
+
+
+def date_text(dates: pl.Series) -> pl.Series:
+    """``YYYY-MM-DD`` text of a date column, through a table of the distinct days of its range
+    (a column holds a few thousand distinct days, so formatting each once is cheaper)."""
+    days = dates.cast(pl.Int32)
+    if days.null_count() == days.len():
+        return pl.Series(dates.name, [None] * dates.len(), dtype=pl.String)
+    low, high = int(days.min()), int(days.max())  # type: ignore[arg-type]
+    if high - low > 4 * days.len():
+        return dates.dt.to_string("%Y-%m-%d")
+    table = pl.int_range(low, high + 1, dtype=pl.Int32, eager=True).cast(pl.Date).dt.to_string("%Y-%m-%d")
+    return table.gather(days - low).alias(dates.name)
 
 
 def _field_text(record_type: RecordType, name: str, frame: pl.DataFrame) -> pl.Expr:
@@ -73,7 +87,7 @@ def _field_text(record_type: RecordType, name: str, frame: pl.DataFrame) -> pl.E
         return pl.lit(None, pl.String)
     column = pl.col(name)
     if spec.kind is FieldKind.DATE:
-        return column.dt.to_string("%Y-%m-%d")
+        return pl.lit(date_text(frame[name]))
     if spec.kind is FieldKind.FLAG:
         return pl.when(column).then(pl.lit("1")).when(column.not_()).then(pl.lit("0")).otherwise(None)
     return column.cast(pl.String)

@@ -50,8 +50,10 @@ class BatchInputs:
     def repeated(self) -> pl.DataFrame:
         """Rows whose record_id occurs more than once, with the first line of their identical group."""
         ids = self.frame.lazy().filter(_eligible(self.frame)).select("_row", _RECORD_ID)
-        repeated_rows = ids.filter(pl.col(_RECORD_ID).is_duplicated()).select("_row").collect().get_column("_row")
-        repeated = self.frame.select(pl.all().gather(repeated_rows))
+        # A 64-bit hash finds the candidates cheaply; the exact test then runs on the candidates only.
+        candidates = ids.filter(pl.col(_RECORD_ID).hash().is_duplicated())
+        repeated_rows = candidates.filter(pl.col(_RECORD_ID).is_duplicated()).select("_row").collect()
+        repeated = self.frame.select(pl.all().gather(repeated_rows.get_column("_row")))
         return repeated.with_columns(pl.col("line").min().over(_TEXT_COLUMNS).alias("_first_identical"))
 
 
@@ -92,7 +94,7 @@ def same_subject_twice(inputs: BatchInputs) -> pl.DataFrame:
         )
         # The window functions only run on the few rows whose key occurs more than once.
         clashing = (
-            rows.filter(pl.struct(key).is_duplicated())
+            rows.filter(pl.struct(key).hash().is_duplicated())  # candidates; the window below is exact
             .filter(pl.col(_RECORD_ID).n_unique().over(key) > 1)
             .select(
                 "_row",

@@ -35,7 +35,7 @@ import polars as pl
 
 from statut.exchange.format import RecordType
 from statut.exchange.frames import FRAME_SCHEMAS, conform, empty_frame
-from statut.quality.parsing import quarter_end, quarter_start
+from statut.quality.parsing import quarter_start, quarter_starts
 from statut.quality.registry import CheckContext, cross_check, violations
 
 RegisterFrames = Mapping[RecordType, pl.DataFrame]
@@ -182,26 +182,35 @@ def overlaps_same_fund(inputs: CrossInputs) -> pl.DataFrame:
 
 
 def _periods(inputs: CrossInputs) -> pl.DataFrame:
-    """The period each income, contribution and payment is about, with its text for messages."""
+    """The period each income, contribution and payment is about: ``[p_start, p_end)``, with quarters
+    counted as indexes (year * 4 + quarter - 1) so that the dates are built once per distinct quarter."""
     income = inputs.of_type(RecordType.INCOME, "national_number", "year").select(
         "_row",
-        pl.lit(RecordType.INCOME.value).alias("record_type"),
         "national_number",
-        pl.date(pl.col("year"), 1, 1).alias("p_start"),
-        pl.date(pl.col("year") + 1, 1, 1).alias("p_end"),
-        pl.col("year").cast(pl.String).alias("p_text"),
+        (pl.col("year") * 4).cast(pl.Int32).alias("q_start"),
+        (pl.col("year") * 4 + 4).cast(pl.Int32).alias("q_end"),
     )
-    quarterly = inputs.candidates("record_type", "national_number", "quarter", "quarter_index").filter(
-        pl.col("record_type").is_in([RecordType.CONTRIBUTION.value, RecordType.PAYMENT.value])
-        & pl.col("quarter_index").is_not_null()
+    quarterly = (
+        inputs.candidates("record_type", "national_number", "quarter_index")
+        .filter(
+            pl.col("record_type").is_in([RecordType.CONTRIBUTION.value, RecordType.PAYMENT.value])
+            & pl.col("quarter_index").is_not_null()
+        )
+        .select(
+            "_row",
+            "national_number",
+            pl.col("quarter_index").alias("q_start"),
+            (pl.col("quarter_index") + 1).alias("q_end"),
+        )
     )
-    quarterly = quarterly.select(
+    dated = pl.concat([income, quarterly]).filter(
+        pl.col("national_number").is_not_null() & pl.col("q_start").is_not_null()
+    )
+    dated = dated.select(
         "_row",
-        "record_type",
         "national_number",
-        quarter_start(pl.col("quarter_index")).alias("p_start"),
-        quarter_end(pl.col("quarter_index")).alias("p_end"),
-        pl.col("quarter").alias("p_text"),
+        quarter_starts(dated.get_column("q_start")).alias("p_start"),
+        quarter_starts(dated.get_column("q_end")).alias("p_end"),
     )
     # A payment without a quarter may settle arrears after the affiliation ended: it only needs an
     # affiliation with the fund that had started by the payment date.
@@ -210,33 +219,59 @@ def _periods(inputs: CrossInputs) -> pl.DataFrame:
         .filter(pl.col("quarter_index").is_null())
         .select(
             "_row",
-            pl.lit(RecordType.PAYMENT.value).alias("record_type"),
             "national_number",
             pl.lit(_NO_START).alias("p_start"),
             (pl.col("payment_date") + pl.duration(days=1)).alias("p_end"),
-            pl.col("payment_date").dt.to_string("%Y-%m-%d").alias("p_text"),
         )
     )
-    return pl.concat([income, quarterly, unallocated]).filter(
+    return pl.concat([dated, unallocated]).filter(
         pl.col("national_number").is_not_null() & pl.col("p_start").is_not_null() & pl.col("p_end").is_not_null()
     )
 
 
+def _period_text(inputs: CrossInputs, rows: pl.Series) -> pl.Series:
+    """How a record's period is written in messages: the year, the quarter or the payment date."""
+    picked = inputs.batch.select(pl.col("record_type", "year", "quarter", "payment_date").gather(rows))
+    return picked.select(
+        pl.when(pl.col("record_type") == RecordType.INCOME.value)
+        .then(pl.col("year").cast(pl.String))
+        .when(pl.col("quarter").is_not_null())
+        .then(pl.col("quarter"))
+        .otherwise(pl.col("payment_date").dt.to_string("%Y-%m-%d"))
+    ).to_series()
+
+
 def _coverage(inputs: CrossInputs) -> pl.DataFrame:
-    """Per period row: covered by any affiliation, covered by one of this fund."""
+    """Per period row (_row, contribution or not): covered by any affiliation, by one of this fund."""
     key = "coverage"
     if key not in inputs._cache:
         periods = _periods(inputs)
-        joined = periods.join(inputs.affiliations, on="national_number", how="left").with_columns(
-            _overlaps(pl.col("p_start"), pl.col("p_end"), pl.col("start_date"), pl.col("end_date"))
-            .fill_null(False)
-            .alias("_covers")
+        affiliations = inputs.affiliations.select(
+            "national_number", "start_date", "end_date", (pl.col("fund") == inputs.fund).alias("own")
         )
-        inputs._cache[key] = joined.group_by("_row").agg(
-            pl.col("record_type").first(),
-            pl.col("p_text").first(),
-            pl.col("_covers").any().alias("covered_any"),
-            (pl.col("_covers") & (pl.col("fund") == inputs.fund)).fill_null(False).any().alias("covered_own"),
+        covers = _overlaps(pl.col("p_start"), pl.col("p_end"), pl.col("start_date"), pl.col("end_date"))
+        joined = (
+            periods.lazy()
+            .join(affiliations.lazy(), on="national_number", how="left")
+            .select("_row", covers.fill_null(False).alias("covers"), pl.col("own").fill_null(False))
+        )
+        if affiliations.get_column("national_number").is_unique().all():
+            # One affiliation per person at most (the usual case): one joined row per period.
+            coverage = joined.select(
+                "_row", pl.col("covers").alias("covered_any"), (pl.col("covers") & pl.col("own")).alias("covered_own")
+            ).collect()
+        else:
+            coverage = (
+                joined.group_by("_row")
+                .agg(
+                    pl.col("covers").any().alias("covered_any"),
+                    (pl.col("covers") & pl.col("own")).any().alias("covered_own"),
+                )
+                .collect()
+            )
+        kinds = inputs.batch.select(pl.col("record_type").gather(coverage.get_column("_row")))
+        inputs._cache[key] = coverage.with_columns(
+            (kinds.to_series() == RecordType.CONTRIBUTION.value).alias("contribution")
         )
     return inputs._cache[key]
 
@@ -244,18 +279,18 @@ def _coverage(inputs: CrossInputs) -> pl.DataFrame:
 @cross_check("XCO-001")
 def contribution_without_affiliation(inputs: CrossInputs) -> pl.DataFrame:
     coverage = _coverage(inputs)
-    return _found(
-        inputs, coverage.filter((pl.col("record_type") == RecordType.CONTRIBUTION.value) & ~pl.col("covered_any"))
-    )
+    return _found(inputs, coverage.filter(pl.col("contribution") & ~pl.col("covered_any")))
 
 
 @cross_check("XRS-001")
 def fund_not_responsible_for_period(inputs: CrossInputs) -> pl.DataFrame:
     """Not covered by this fund. A contribution with no affiliation at all is XCO-001's, not repeated."""
     coverage = _coverage(inputs)
-    contribution = pl.col("record_type") == RecordType.CONTRIBUTION.value
-    flagged = coverage.filter(~pl.col("covered_own") & (~contribution | pl.col("covered_any")))
-    return _found(inputs, flagged, "p_text")
+    flagged = coverage.filter(~pl.col("covered_own") & (~pl.col("contribution") | pl.col("covered_any")))
+    if flagged.height == 0:
+        return _none(inputs)
+    rows = flagged.get_column("_row")
+    return violations(inputs.batch.height, rows, _period_text(inputs, rows))
 
 
 @cross_check("XRS-002")

@@ -56,6 +56,14 @@ def quarter_start(index: pl.Expr) -> pl.Expr:
     return pl.date(index // 4, (index % 4) * 3 + 1, 1)
 
 
+def quarter_starts(indexes: pl.Series) -> pl.Series:
+    """First day of each quarter, for a long column with few distinct quarters: each distinct quarter
+    is computed once and looked up (building a date per row costs more than the lookup)."""
+    distinct = indexes.drop_nulls().unique()
+    starts = pl.select(quarter_start(pl.lit(distinct))).to_series()
+    return indexes.replace_strict(distinct, starts, default=None, return_dtype=pl.Date)
+
+
 def quarter_end(index: pl.Expr) -> pl.Expr:
     """First day after the quarter (half-open, as statut.domain.calendar.Quarter.end)."""
     return quarter_start(index + 1)

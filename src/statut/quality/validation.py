@@ -197,7 +197,7 @@ def _reader_findings(work: pl.DataFrame, problems: pl.DataFrame) -> pl.DataFrame
     if problems.height == 0:
         return _empty_findings()
     rows = work.select("_row", "line")
-    return problems.join(rows, on="line", how="inner").select(_FINDING_SCHEMA.keys()).cast(_FINDING_SCHEMA)
+    return problems.join(rows, on="line", how="inner").select(_FINDING_SCHEMA.keys()).cast(pl.Schema(_FINDING_SCHEMA))
 
 
 def _row_findings(work: pl.DataFrame, cat: Catalogue, ctx: CheckContext) -> pl.DataFrame:
@@ -380,7 +380,7 @@ def _assemble(
         quarantine_rows.join(per_record, on="_row", how="left")
         .sort("line")
         .select(QUARANTINE_SCHEMA.keys())
-        .cast(QUARANTINE_SCHEMA)
+        .cast(pl.Schema(QUARANTINE_SCHEMA))
     )
     return ValidationResult(
         fund_code=fund_code,

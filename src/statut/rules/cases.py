@@ -36,8 +36,7 @@ RESULT_COLUMNS: Final = (
     "quarterly_contribution_with_fees",
     "error",
 )
-_INTEGER: Final = r"^[+-]?\d+$"
-_DECIMAL: Final = r"^[+-]?\d+(\.\d*)?$"
+_NUMBER: Final = r"^(?<sign>[+-]?)(?<whole>\d+)(?:\.(?<fraction>\d*))?$"
 _MAX_INTEGER_DIGITS: Final = 13  # 10**13 euros is beyond any income (MAX_INCOME_CENTS)
 _SHOWN_ROWS: Final = 5
 
@@ -78,13 +77,13 @@ def read_cases_csv(data: bytes, source: str = "cases") -> pl.DataFrame:
 
 
 def _bad_rows(mask: pl.Series) -> str:
-    rows = (np.flatnonzero(mask.to_numpy()) + 2)[:_SHOWN_ROWS]  # +2: header line, 1-based lines
+    rows = (np.flatnonzero(mask.to_numpy()) + 2)[:_SHOWN_ROWS]  # +2: the header line, lines from 1
     return ", ".join(str(row) for row in rows)
 
 
-def _require_pattern(frame: pl.DataFrame, column: str, pattern: str, what: str, source: str) -> None:
-    values = frame[column]
-    bad = ~values.str.contains(pattern).fill_null(False)
+def _require(values: pl.Series, parsed: pl.Series, column: str, what: str, source: str) -> None:
+    """A value that is not of the column's kind makes the whole file malformed (one clear error)."""
+    bad = parsed.is_null()
     if bool(bad.any()):
         example = values.filter(bad)[0]
         raise InvalidCasesFileError(
@@ -93,18 +92,23 @@ def _require_pattern(frame: pl.DataFrame, column: str, pattern: str, what: str, 
         )
 
 
-def _scaled(values: pl.Expr, places: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """Exact integer ``value * 10**places`` of decimal text, whether it has too many decimals, and
-    whether its integer part is too long to be a plausible amount."""
-    body = values.str.strip_prefix("-").str.strip_prefix("+")
-    whole = body.str.extract(r"^(\d+)", 1)
-    fraction = body.str.extract(r"\.(\d*)$", 1).fill_null("")
+def _text(name: str, default: str | None = None) -> pl.Expr:
+    value = pl.col(name).cast(pl.String).fill_null("").str.strip_chars()
+    if default is not None:
+        value = pl.when(value.str.len_chars() == 0).then(pl.lit(default)).otherwise(value)
+    return value.alias(name)
+
+
+def _scaled(parts: pl.Expr, places: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Exact integer ``value * 10**places`` from the groups (sign, whole, fraction) of a decimal text,
+    whether it has too many decimals, and whether its whole part is too long to be plausible."""
+    sign, whole = parts.struct.field("sign"), parts.struct.field("whole")
+    fraction = parts.struct.field("fraction").fill_null("")
     too_long = whole.str.len_chars() > _MAX_INTEGER_DIGITS
     too_precise = fraction.str.strip_chars_end("0").str.len_chars() > places
     digits = fraction.str.slice(0, places).str.pad_end(places, "0")
     magnitude = pl.when(too_long).then(0).otherwise(whole.cast(pl.Int64) * 10**places + digits.cast(pl.Int64))
-    signed = pl.when(values.str.starts_with("-")).then(-magnitude).otherwise(magnitude)
-    return signed, too_precise, too_long
+    return pl.when(sign == "-").then(-magnitude).otherwise(magnitude), too_precise, too_long
 
 
 def parse_cases(frame: pl.DataFrame, source: str = "cases") -> ContributionCases:
@@ -114,57 +118,70 @@ def parse_cases(frame: pl.DataFrame, source: str = "cases") -> ContributionCases
         raise InvalidCasesFileError(
             f"{source}: missing column(s) {', '.join(missing)} (header has: {', '.join(frame.columns) or 'nothing'})"
         )
-    frame = (
-        frame.with_columns(
-            *(pl.col(name).cast(pl.String).fill_null("").str.strip_chars() for name in frame.columns),
-            *(pl.lit(default).alias(name) for name, default in DEFAULTS.items() if name not in frame.columns),
-        )
-        .with_columns(
-            *(
-                pl.when(pl.col(name).str.len_chars() == 0).then(pl.lit(default)).otherwise(pl.col(name)).alias(name)
-                for name, default in DEFAULTS.items()
-            ),
+    present = frame.with_columns(
+        *(pl.lit(default).alias(name) for name, default in DEFAULTS.items() if name not in frame.columns)
+    )
+    texts = (
+        present.lazy()
+        .select(
+            pl.col("case_id").cast(pl.String).fill_null(""),
+            *(_text(name) for name in ("year", "capacity", "income")),
+            *(_text(name, default) for name, default in DEFAULTS.items()),
         )
         .with_columns(
             pl.col("income").str.replace(",", ".", literal=True),
             pl.col("fund_fee_rate").str.replace(",", ".", literal=True),
         )
+        .with_columns(
+            pl.col("year").cast(pl.Int64, strict=False).alias("year_value"),
+            pl.col("quarters_active").cast(pl.Int64, strict=False).alias("quarters_value"),
+            pl.col("primo_starter").cast(pl.Int64, strict=False).alias("primo_value"),
+            pl.col("income").str.extract_groups(_NUMBER).alias("income_parts"),
+            pl.col("fund_fee_rate").str.extract_groups(_NUMBER).alias("fee_parts"),
+        )
+        .collect()
     )
-    _require_pattern(frame, "year", _INTEGER, "a year (an integer such as 2025)", source)
-    _require_pattern(frame, "income", _DECIMAL, "an amount in euros (such as 17008.88)", source)
-    _require_pattern(frame, "quarters_active", _INTEGER, "a number of quarters (1 to 4)", source)
-    _require_pattern(frame, "primo_starter", _INTEGER, "0 or 1", source)
-    _require_pattern(frame, "fund_fee_rate", _DECIMAL, "a rate such as 0.0305", source)
+    _require(texts["year"], texts["year_value"], "year", "a year (an integer such as 2025)", source)
+    income_whole = texts["income_parts"].struct.field("whole")
+    _require(texts["income"], income_whole, "income", "an amount in euros (such as 17008.88)", source)
+    _require(
+        texts["quarters_active"], texts["quarters_value"], "quarters_active", "a number of quarters (1 to 4)", source
+    )
+    _require(texts["primo_starter"], texts["primo_value"], "primo_starter", "0 or 1", source)
+    _require(
+        texts["fund_fee_rate"],
+        texts["fee_parts"].struct.field("whole"),
+        "fund_fee_rate",
+        "a rate such as 0.0305",
+        source,
+    )
 
-    income, income_decimals, income_long = _scaled(pl.col("income"), 2)
-    fee, fee_decimals, fee_long = _scaled(pl.col("fund_fee_rate"), 6)
-    year_digits = pl.col("year").str.strip_prefix("+").str.len_chars()
-    typed = frame.select(
-        pl.col("case_id"),
-        pl.when(year_digits > 6).then(0).otherwise(pl.col("year").cast(pl.Int64)).alias("year"),
-        pl.col("capacity"),
-        income.alias("income"),
-        income_decimals.alias("income_decimals"),
-        income_long.alias("income_long"),
-        pl.col("quarters_active").str.slice(0, 6).cast(pl.Int64).alias("quarters_active"),
-        pl.col("primo_starter").str.slice(0, 6).cast(pl.Int64).alias("primo_starter"),
-        fee.alias("fee"),
-        (fee_decimals | fee_long).alias("fee_invalid"),
+    income, income_decimals, income_long = _scaled(pl.col("income_parts"), 2)
+    fee, fee_decimals, fee_long = _scaled(pl.col("fee_parts"), 6)
+    codes = {name: capacity_code(name) for name in texts["capacity"].unique().to_list()}
+    typed = (
+        texts.lazy()
+        .select(
+            income.alias("income"),
+            income_decimals.alias("income_decimals"),
+            income_long.alias("income_long"),
+            fee.alias("fee"),
+            (fee_decimals | fee_long).alias("fee_invalid"),
+            pl.col("capacity").replace_strict(codes, return_dtype=pl.Int64).alias("capacity"),
+        )
+        .collect()
     )
-    capacities = typed["capacity"].unique().to_list()
-    codes = {name: capacity_code(name) for name in capacities}
-    capacity = typed["capacity"].replace_strict(codes, return_dtype=pl.Int64).to_numpy()
     error = np.zeros(typed.height, dtype=np.int8)
     error[typed["fee_invalid"].to_numpy()] = CaseErrorCode.INVALID_FEE_RATE
     error[typed["income_decimals"].to_numpy()] = CaseErrorCode.INCOME_DECIMALS
     error[typed["income_long"].to_numpy()] = CaseErrorCode.INCOME_TOO_LARGE
     return ContributionCases(
-        case_id=typed["case_id"],
-        year=typed["year"].to_numpy(),
-        capacity=capacity,
+        case_id=texts["case_id"],
+        year=texts["year_value"].to_numpy(),
+        capacity=typed["capacity"].to_numpy(),
         income_cents=np.clip(typed["income"].to_numpy(), -MAX_INCOME_CENTS - 1, MAX_INCOME_CENTS + 1),
-        quarters_active=typed["quarters_active"].to_numpy(),
-        primo_starter=typed["primo_starter"].to_numpy(),
+        quarters_active=texts["quarters_value"].to_numpy(),
+        primo_starter=texts["primo_value"].to_numpy(),
         fee_rate_ppm=np.clip(typed["fee"].to_numpy(), -1, RATE_SCALE),
         input_error=error,
     )
@@ -201,24 +218,33 @@ def _euros_text(cents: pl.Expr) -> pl.Expr:
     return pl.concat_str((cents // 100).cast(pl.String), pl.lit("."), (cents % 100).cast(pl.String).str.zfill(2))
 
 
+def error_column(result: ContributionResult, year: Int64Array, lang: str = "en") -> pl.Series:
+    """The reason of each failed case in ``lang`` (null where the case was computed).
+
+    The messages of the distinct (error, parameter, year) combinations are written once and then
+    gathered per case: a file with a million failed cases costs a handful of messages.
+    """
+    failed = np.flatnonzero(result.error != 0)
+    ids = np.full(len(result), -1, dtype=np.int64)
+    texts: list[str] = []
+    if failed.size:
+        code = result.error[failed].astype(np.int64)
+        shown = np.where(code == CaseErrorCode.UNKNOWN_YEAR, np.clip(year[failed], -(10**6), 10**6), 0)
+        keys = code * 10**14 + result.problem[failed].astype(np.int64) * 10**8 + shown + 10**7
+        unique, inverse = np.unique(keys, return_inverse=True)
+        for key in unique.tolist():
+            error, rest = divmod(key, 10**14)
+            problem, year_shown = divmod(rest, 10**8)
+            phrase = error_phrase(error, result.table.problems[problem], result.table, year_shown - 10**7)
+            texts.append(render_arg(phrase, lang))
+        ids[failed] = inverse.reshape(-1)
+    positions = pl.Series(ids).replace(-1, None)
+    return pl.Series("error", texts, dtype=pl.String).gather(positions).alias("error")
+
+
 def error_messages(result: ContributionResult, year: Int64Array, lang: str = "en") -> list[str | None]:
     """The reason of each failed case in ``lang`` (None where the case was computed)."""
-    failed = np.flatnonzero(result.error != 0)
-    messages: list[str | None] = [None] * len(result)
-    if failed.size == 0:
-        return messages
-    year_shown = np.where(result.error[failed] == CaseErrorCode.UNKNOWN_YEAR, year[failed], 0)
-    keys = np.stack(
-        [result.error[failed].astype(np.int64), result.problem[failed].astype(np.int64), year_shown], axis=1
-    )
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-    texts = [
-        render_arg(error_phrase(int(code), result.table.problems[int(problem)], result.table, int(shown)), lang)
-        for code, problem, shown in unique
-    ]
-    for row, which in zip(failed.tolist(), inverse.reshape(-1).tolist(), strict=True):
-        messages[row] = texts[which]
-    return messages
+    return error_column(result, year, lang).to_list()
 
 
 def results_frame(cases: ContributionCases, result: ContributionResult, lang: str = "en") -> pl.DataFrame:
@@ -237,5 +263,8 @@ def results_frame(cases: ContributionCases, result: ContributionResult, lang: st
             for name in RESULT_COLUMNS[1:4]
         )
     )
-    errors = pl.Series("error", error_messages(result, cases.year, lang), dtype=pl.String)
-    return pl.DataFrame([cases.case_id.alias("case_id")]).hstack(formatted).with_columns(errors)
+    return (
+        pl.DataFrame([cases.case_id.alias("case_id")])
+        .hstack(formatted)
+        .with_columns(error_column(result, cases.year, lang))
+    )

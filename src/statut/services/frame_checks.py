@@ -13,7 +13,7 @@ loader should use it instead; the decoding below is the same arithmetic as stdnu
   odd counter = male.
 - Enterprise numbers (KBO/BCE, stdnum.be.vat): 10 digits starting with 0 or 1,
   ``(first eight + last two) mod 97 = 0``.
-- Quarters: ``2024Q1`` (also ``2024-q1``), years 1800 to 2200 as in statut.domain.calendar.
+- Quarters: parsed by the domain itself, once per distinct value (:func:`parse_quarters`).
 """
 
 from __future__ import annotations
@@ -25,16 +25,25 @@ from typing import Any
 
 import polars as pl
 
-from statut.domain.errors import DomainValidationError
+from statut.domain.calendar import Quarter
+from statut.domain.errors import DomainValidationError, InvalidPeriod
 
-_QUARTER_PATTERN = r"^\s*(\d{4})\s*-?\s*[Qq]\s*([1-4])\s*$"
 _UNKNOWN_BIRTH_DATES = ["000001", "002001", "004001"]
 _TWO_THOUSAND_PREFIX = 2_000_000_000  # "2" before the nine digits, for births from 2000
 
 
-def compact_number(column: str) -> pl.Expr:
-    """A national number without separators (spaces, dots, dashes), as stdnum.be.nn.compact."""
-    return pl.col(column).str.replace_all(r"[ .\-]", "").str.strip_chars()
+def compact_numbers(series: pl.Series) -> pl.Series:
+    """National numbers without separators (spaces, dots, dashes), as stdnum.be.nn.compact.
+
+    Fast path: when every value is already 11 characters long the column is returned as it is (a
+    value of 11 characters with a separator has too few digits to be valid anyway, and is refused
+    as it stands).
+    """
+    if series.dtype != pl.String():
+        series = series.cast(pl.String)
+    if not (series.str.len_bytes() != 11).any():
+        return series
+    return series.str.replace_all(r"[ .\-]", "").str.strip_chars()
 
 
 def decode_national_number(column: str, today: date) -> dict[str, pl.Expr]:
@@ -81,22 +90,38 @@ def valid_enterprise_number(column: str) -> pl.Expr:
     return number.is_null() | (well_formed & ((head + tail) % 97 == 0)).fill_null(False)
 
 
-def canonical_quarter(column: str) -> pl.Expr:
-    """``2024Q1`` for any spelling Quarter.parse accepts; null when it does not parse."""
-    parts = pl.col(column).str.extract_groups(_QUARTER_PATTERN)
-    year = parts.struct.field("1")
-    number = parts.struct.field("2")
-    in_range = year.cast(pl.Int64, strict=False).is_between(1800, 2200)
-    return pl.when(in_range).then(year + pl.lit("Q") + number).otherwise(None)
+QUARTER_COLUMNS = {
+    "quarter": pl.String(),
+    "quarter_index": pl.Int32(),
+    "quarter_start": pl.Date(),
+    "quarter_end": pl.Date(),
+}
 
 
-def quarter_bounds(column: str) -> tuple[pl.Expr, pl.Expr]:
-    """First day of a canonical quarter column and first day after it (half-open)."""
-    year = pl.col(column).str.slice(0, 4).cast(pl.Int32)
-    number = pl.col(column).str.slice(5, 1).cast(pl.Int32)
-    start = pl.date(year, number * 3 - 2, 1)
-    end = pl.when(number == 4).then(pl.date(year + 1, 1, 1)).otherwise(pl.date(year, number * 3 + 1, 1))
-    return start, end
+def parse_quarters(series: pl.Series) -> pl.DataFrame:
+    """Each value as a quarter: canonical text (``2024Q1``), index, first day and first day after.
+
+    A population has a few dozen distinct quarters among millions of records, so each distinct
+    value is parsed by the domain (statut.domain.calendar.Quarter.parse, the one authority) and the
+    result joined back; a value that does not parse gives nulls.
+    """
+    known: dict[str, Quarter] = {}
+    for raw in series.drop_nulls().unique().to_list():
+        try:
+            known[raw] = Quarter.parse(raw)
+        except InvalidPeriod:
+            continue
+    table = pl.DataFrame(
+        {
+            "_raw": list(known),
+            "quarter": [str(quarter) for quarter in known.values()],
+            "quarter_index": [quarter.index for quarter in known.values()],
+            "quarter_start": [quarter.start for quarter in known.values()],
+            "quarter_end": [quarter.end for quarter in known.values()],
+        },
+        schema={"_raw": pl.String(), **QUARTER_COLUMNS},
+    )
+    return series.cast(pl.String).alias("_raw").to_frame().join(table, on="_raw", how="left", maintain_order="left").drop("_raw")
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,11 +60,10 @@ from statut.exchange.format import RecordType
 from statut.exchange.frames import conform, empty_frame
 from statut.services.frame_checks import (
     Check,
-    canonical_quarter,
     compact_enterprise_number,
-    compact_number,
+    compact_numbers,
     decode_national_number,
-    quarter_bounds,
+    parse_quarters,
     raise_first_failure,
     valid_enterprise_number,
 )
@@ -119,7 +118,7 @@ def load_population(
     frames = {record_type: _typed(record_type, population.get(record_type)) for record_type in RecordType}
     total = sum(frame.height for frame in frames.values())
     report("check", 0, total)
-    fund_codes = uow.funds.codes()
+    funds = _FundNumbers(uow.funds.codes())
 
     people = _checked_people(frames[RecordType.PERSON], day)
     _refuse_registered(uow, people)
@@ -127,10 +126,10 @@ def load_population(
     directory = pl.concat(
         [people.select("national_number", "person_id"), uow.persons.current_identifiers_frame()], how="vertical"
     )
-    affiliations = _checked_affiliations(_linked(frames[RecordType.AFFILIATION], directory, "affiliation"), fund_codes)
+    affiliations = _checked_affiliations(_linked(frames[RecordType.AFFILIATION], directory, "affiliation"), funds)
     incomes = _checked_incomes(_linked(frames[RecordType.INCOME], directory, "income"))
-    contributions = _checked_contributions(_linked(frames[RecordType.CONTRIBUTION], directory, "contribution"), fund_codes)
-    payments = _checked_payments(_linked(frames[RecordType.PAYMENT], directory, "payment"), fund_codes)
+    contributions = _checked_contributions(_linked(frames[RecordType.CONTRIBUTION], directory, "contribution"), funds)
+    payments = _checked_payments(_linked(frames[RecordType.PAYMENT], directory, "payment"), funds)
     events = _checked_events(_linked(frames[RecordType.LIFE_EVENT], directory, "life_event"), day)
     report("check", total, total)
 
@@ -201,7 +200,7 @@ def _typed(record_type: RecordType, frame: pl.DataFrame | None) -> pl.DataFrame:
     except pl.exceptions.PolarsError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DomainValidationError(record_type.value, "frame", f"does not fit the typed frame: {first_line}") from None
-    return typed.with_columns(compact_number("national_number").alias("national_number"))
+    return typed.with_columns(compact_numbers(typed.get_column("national_number")))
 
 
 # -- people ---------------------------------------------------------------------------------------
@@ -225,10 +224,27 @@ def _person_oracle(today: date) -> Callable[[Mapping[str, Any]], None]:
     return check
 
 
+CIVIL_FIELDS = (
+    "last_name",
+    "first_name",
+    "birth_date",
+    "sex",
+    "language",
+    "postal_code",
+    "municipality",
+    "street",
+    "death_date",
+)
+
+
 def _checked_people(frame: pl.DataFrame, today: date) -> pl.DataFrame:
+    """One row per person. Several funds may send the same person (a change of fund): identical
+    records are one person; records of one number that disagree are refused."""
     decoded = decode_national_number("national_number", today)
-    people = frame.with_columns(
-        language=pl.col("language").fill_null(Language.FR.value),
+    people = frame.with_columns(language=pl.col("language").fill_null(Language.FR.value)).unique(
+        subset=["national_number", *CIVIL_FIELDS], keep="first", maintain_order=True
+    )
+    people = people.with_columns(
         _valid=decoded["valid"],
         kind=decoded["kind"],
         _number_birth=decoded["birth_date"],
@@ -269,7 +285,7 @@ def _checked_people(frame: pl.DataFrame, today: date) -> pl.DataFrame:
             Check(
                 "national_number",
                 pl.col("national_number").is_duplicated(),
-                "appears in two person records of the load",
+                "two person records of the load disagree about this person",
             ),
         ],
         RecordType.PERSON.value,
@@ -351,12 +367,36 @@ def _enterprise_oracle(row: Mapping[str, Any]) -> None:
     parse_enterprise_number(row["enterprise_number"])
 
 
-def _fund_check(fund_codes: set[str]) -> Check:
-    known = sorted(fund_codes)
-    return Check("fund", ~pl.col("fund").is_in(known), f"unknown fund (known: {', '.join(known) or 'none'})")
+@dataclass(frozen=True, slots=True)
+class _FundNumbers:
+    """The register's funds, numbered, so that (person, fund, quarter) fits in one integer key."""
+
+    codes: set[str]
+
+    @property
+    def check(self) -> Check:
+        known = sorted(self.codes)
+        return Check("fund", ~pl.col("fund").is_in(known), f"unknown fund (known: {', '.join(known) or 'none'})")
+
+    def number(self) -> pl.Expr:
+        mapping = {code: position for position, code in enumerate(sorted(self.codes))}
+        return pl.col("fund").replace_strict(mapping, default=None, return_dtype=pl.Int64)
 
 
-def _checked_affiliations(frame: pl.DataFrame, fund_codes: set[str]) -> pl.DataFrame:
+def _quarter_key(funds: _FundNumbers) -> pl.Expr:
+    """(person, fund, quarter) as one Int64: person_id * 2^24 + fund number * 2^14 + quarter index
+    (a quarter index is below 2^14 up to the year 4095, and there are far fewer than 2^10 funds)."""
+    return pl.col("person_id") * (1 << 24) + funds.number() * (1 << 14) + pl.col("quarter_index").cast(pl.Int64)
+
+
+def _with_quarters(frame: pl.DataFrame) -> pl.DataFrame:
+    """Replace ``quarter`` and ``quarter_index`` by the parsed quarter (canonical text, index, bounds);
+    the raw text is kept as ``_raw_quarter`` for error messages."""
+    parsed = parse_quarters(frame.get_column("quarter"))
+    return frame.rename({"quarter": "_raw_quarter"}).drop("quarter_index").hstack(parsed)
+
+
+def _checked_affiliations(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFrame:
     affiliations = frame.with_columns(
         company_director=pl.col("company_director").fill_null(False),
         enterprise_number=compact_enterprise_number("enterprise_number"),
@@ -365,7 +405,7 @@ def _checked_affiliations(frame: pl.DataFrame, fund_codes: set[str]) -> pl.DataF
         affiliations,
         [
             Check("fund", pl.col("fund").is_null(), "is required"),
-            _fund_check(fund_codes),
+            funds.check,
             Check("capacity", pl.col("capacity").is_null(), "is required"),
             Check("capacity", ~pl.col("capacity").is_in(CAPACITIES), f"expected one of {', '.join(CAPACITIES)}"),
             Check("start_date", pl.col("start_date").is_null(), "is required"),
@@ -430,7 +470,15 @@ def _checked_incomes(frame: pl.DataFrame) -> pl.DataFrame:
             ),
             Check(
                 "year",
-                pl.struct("person_id", "year", "income_source").is_duplicated(),
+                (
+                    pl.col("person_id") * 1_000_000
+                    + pl.col("year").cast(pl.Int64) * 10
+                    + pl.col("income_source").replace_strict(
+                        {source: position for position, source in enumerate(INCOME_SOURCES)},
+                        default=None,
+                        return_dtype=pl.Int64,
+                    )
+                ).is_duplicated(),
                 "two incomes of the same source for the same person and year",
             ),
         ],
@@ -449,56 +497,56 @@ def _income_oracle(row: Mapping[str, Any]) -> None:
     )
 
 
-def _checked_contributions(frame: pl.DataFrame, fund_codes: set[str]) -> pl.DataFrame:
-    contributions = frame.with_columns(_quarter=canonical_quarter("quarter"))
+def _checked_contributions(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFrame:
+    contributions = _with_quarters(frame).with_columns(_key=_quarter_key(funds))
     raise_first_failure(
         contributions,
         [
             Check("fund", pl.col("fund").is_null(), "is required"),
-            _fund_check(fund_codes),
-            Check("quarter", pl.col("quarter").is_null(), "is required"),
-            Check("quarter", pl.col("_quarter").is_null(), "expected a quarter like 2024Q1", _quarter_oracle),
+            funds.check,
+            Check("quarter", pl.col("_raw_quarter").is_null(), "is required"),
+            Check("quarter", pl.col("quarter").is_null(), "expected a quarter like 2024Q1", _quarter_oracle),
             Check("amount", pl.col("amount_cents").is_null(), "is required"),
             Check("amount", pl.col("amount_cents") < 0, "must not be negative"),
             Check(
                 "quarter",
-                pl.struct("person_id", "fund", "_quarter").is_duplicated(),
+                pl.col("_key").is_duplicated(),
                 "two contributions of the same fund for the same person and quarter",
             ),
         ],
         RecordType.CONTRIBUTION.value,
     )
-    return contributions.with_columns(quarter=pl.col("_quarter")).drop("_quarter")
+    return contributions
 
 
 def _quarter_oracle(row: Mapping[str, Any]) -> None:
-    Quarter.parse(row["quarter"])
+    Quarter.parse(row["_raw_quarter"])
 
 
-def _checked_payments(frame: pl.DataFrame, fund_codes: set[str]) -> pl.DataFrame:
-    payments = frame.with_columns(_quarter=canonical_quarter("quarter"))
+def _checked_payments(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFrame:
+    payments = _with_quarters(frame).with_columns(_key=_quarter_key(funds))
     raise_first_failure(
         payments,
         [
             Check("fund", pl.col("fund").is_null(), "is required"),
-            _fund_check(fund_codes),
+            funds.check,
             Check("payment_date", pl.col("payment_date").is_null(), "is required"),
             Check("amount", pl.col("amount_cents").is_null(), "is required"),
             Check("amount", pl.col("amount_cents") < 0, "must not be negative"),
             Check(
                 "quarter",
-                pl.col("quarter").is_not_null() & pl.col("_quarter").is_null(),
+                pl.col("_raw_quarter").is_not_null() & pl.col("quarter").is_null(),
                 "expected a quarter like 2024Q1",
                 _quarter_oracle,
             ),
         ],
         RecordType.PAYMENT.value,
     )
-    return payments.with_columns(quarter=pl.col("_quarter")).drop("_quarter")
+    return payments
 
 
 def _checked_events(frame: pl.DataFrame, today: date) -> pl.DataFrame:
-    events = frame.with_columns(child_national_number=compact_number("child_national_number"))
+    events = frame.with_columns(compact_numbers(frame.get_column("child_national_number")))
     child = decode_national_number("child_national_number", today)
     raise_first_failure(
         events,
@@ -523,26 +571,21 @@ def _checked_events(frame: pl.DataFrame, today: date) -> pl.DataFrame:
 
 def _settled(contributions: pl.DataFrame, payments: pl.DataFrame, today: date) -> tuple[pl.DataFrame, int]:
     """Contributions with what was paid for them and their status; and the unmatched payment count."""
-    paid = (
-        payments.filter(pl.col("quarter").is_not_null())
-        .group_by("person_id", "fund", "quarter")
-        .agg(paid_cents=pl.col("amount_cents").sum())
-    )
-    start, end = quarter_bounds("quarter")
+    paid = payments.filter(pl.col("_key").is_not_null()).group_by("_key").agg(paid_cents=pl.col("amount_cents").sum())
     settled = (
-        contributions.join(paid, on=["person_id", "fund", "quarter"], how="left", maintain_order="left")
-        .with_columns(paid_cents=pl.col("paid_cents").fill_null(0), valid_from=start, valid_to=end)
+        contributions.join(paid, on="_key", how="left", maintain_order="left")
+        .with_columns(paid_cents=pl.col("paid_cents").fill_null(0))
         .with_columns(
             status=pl.when(pl.col("paid_cents") >= pl.col("amount_cents"))
             .then(pl.lit(ContributionStatus.PAID.value))
             .when(pl.col("paid_cents") > 0)
             .then(pl.lit(ContributionStatus.PARTIAL.value))
-            .when(pl.col("valid_to") > today)
+            .when(pl.col("quarter_end") > today)
             .then(pl.lit(ContributionStatus.DUE.value))
             .otherwise(pl.lit(ContributionStatus.UNPAID.value))
         )
     )
-    matched = payments.join(contributions, on=["person_id", "fund", "quarter"], how="semi").height
+    matched = payments.join(contributions.select("_key"), on="_key", how="semi").height
     return settled, payments.height - matched
 
 
@@ -598,8 +641,8 @@ def _contribution_rows(contributions: pl.DataFrame) -> pl.DataFrame:
         pl.col("amount_cents").alias("due_cents"),
         "paid_cents",
         "status",
-        "valid_from",
-        "valid_to",
+        pl.col("quarter_start").alias("valid_from"),
+        pl.col("quarter_end").alias("valid_to"),
     )
 
 

@@ -203,7 +203,10 @@ def _choose_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     """Per row, an index drawn with that row's weights (rows need not be normalised)."""
     cumulative = np.cumsum(weights, axis=1)
     draw = rng.random(weights.shape[0]) * cumulative[:, -1]
-    return np.asarray(np.minimum((cumulative <= draw[:, None]).sum(axis=1), weights.shape[1] - 1))
+    chosen = np.zeros(weights.shape[0], dtype=np.int64)
+    for column in range(weights.shape[1] - 1):  # a few columns: cheaper than a (rows x columns) reduction
+        chosen += cumulative[:, column] <= draw
+    return chosen
 
 
 def _segments(

@@ -88,7 +88,12 @@ def build_feeds(
     moves_later = resident & alive & ~dies_later & (rng.random(n) < assumptions.MOVE_RATE * share)
     move_day = uniform_day(rng, np.full(n, extraction), np.full(n, feed - 1))
     region = people["region"].replace_strict({code: i for i, code in enumerate(REGION_CODES)}).to_numpy()
-    new_postal, new_municipality, new_street = draw_addresses(rng, region)
+    movers = np.flatnonzero(moves_later)
+    addresses = draw_addresses(rng, region[movers])
+    new_postal, new_municipality, new_street = (
+        pl.Series(name, [None] * n, dtype=pl.String).scatter(movers, values)
+        for name, values in zip(("postal_code", "municipality", "street"), addresses, strict=True)
+    )
 
     adults = people.with_columns(
         pl.Series("feed_death", np.where(death_day < extraction, death_day, later_death)),
@@ -219,7 +224,7 @@ def _discrepancies(
             pl.lit("enterprise_register").alias("source"),
             pl.format(
                 "enterprise_{}_after_extraction",
-                pl.col("feed_status").replace({"bankrupt": "bankrupt", "stopped": "stopped"}),
+                pl.col("feed_status"),
             ).alias("type"),
             "national_number",
             "enterprise_number",

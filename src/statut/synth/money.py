@@ -22,7 +22,7 @@ from statut.exchange.frames import conform
 from statut.synth import assumptions
 from statut.synth.careers import NEVER
 from statut.synth.contribution_table import quarterly_contribution_cents
-from statut.synth.dates import day_number, quarter_of, quarter_start, uniform_day
+from statut.synth.dates import day_number, quarter_of, quarter_start
 from statut.synth.options import SynthOptions
 from statut.synth.random_streams import stream
 from statut.synth.records import QUARTER_SEQUENCE_ORIGIN, record_id
@@ -191,27 +191,40 @@ def _payments(
     """One payment per contribution due, on time, late or partial; unpaid ones have none."""
     period_end = day_number(options.extraction_date)
     profile = rng.choice(len(assumptions.PAYER_PROFILE_SHARES), size=people.height, p=assumptions.PAYER_PROFILE_SHARES)
-    key = contributions["person_key"].to_numpy()
-    due = contributions["amount_cents"].to_numpy()
-    quarter = contributions["quarter_index"].to_numpy().astype(np.int64)
+    due_rows = np.flatnonzero(contributions["amount_cents"].to_numpy() > 0)
+    key = contributions["person_key"].to_numpy()[due_rows]
+    due = contributions["amount_cents"].to_numpy()[due_rows]
+    quarter = contributions["quarter_index"].to_numpy().astype(np.int64)[due_rows]
     local = key - first_key
-    outcome_table = np.cumsum(np.asarray(assumptions.PAYMENT_OUTCOMES), axis=1)[profile[local]]
-    outcome = (outcome_table <= rng.random(key.shape[0])[:, None]).sum(axis=1)  # 0 on time, 1 late, 2 partial, 3 unpaid
+    count = due_rows.shape[0]
+    # outcome 0 on time, 1 late, 2 partial, 3 unpaid: compare one draw with the profile's cumulative shares
+    thresholds = np.cumsum(np.asarray(assumptions.PAYMENT_OUTCOMES), axis=1)[:, :-1]
+    person_profile = profile[local]
+    draw = rng.random(count)
+    outcome = (
+        (draw >= thresholds[person_profile, 0]).astype(np.int8)
+        + (draw >= thresholds[person_profile, 1])
+        + (draw >= thresholds[person_profile, 2])
+    )
+    first_day = quarter_start(quarter)
     last_day = quarter_start(quarter + 1) - 1
-    last_month = quarter_start(quarter) + 61
-    on_time = uniform_day(rng, np.minimum(np.maximum(last_month, affiliation_start), last_day), last_day)
-    late = last_day + 1 + np.floor(rng.random(key.shape[0]) * assumptions.MAX_DAYS_LATE).astype(np.int64)
-    partial_late = rng.random(key.shape[0]) < 0.5
-    paid_day = np.where((outcome == 1) | ((outcome == 2) & partial_late), late, on_time)
-    share = rng.integers(30, 91, key.shape[0])
-    amount = np.where(outcome == 2, due * share // 100, due)
+    earliest = np.minimum(np.maximum(first_day + 61, affiliation_start[due_rows]), last_day)  # the quarter's last month
+    day_draw = rng.random(count)
+    on_time = earliest + np.floor(day_draw * (last_day - earliest + 1)).astype(np.int64)
+    late = last_day + 1 + np.floor(day_draw * assumptions.MAX_DAYS_LATE).astype(np.int64)
+    partial_draw = rng.random(count)
+    paid_day = np.where((outcome == 1) | ((outcome == 2) & (partial_draw < 0.5)), late, on_time)
+    amount = np.where(outcome == 2, due * (30 + np.floor(rng.random(count) * 61).astype(np.int64)) // 100, due)
     death = death_day[local]
-    keep = (due > 0) & (outcome < 3) & (amount > 0) & (paid_day < period_end) & ((death == NEVER) | (paid_day <= death))
+    keep_due = (outcome < 3) & (amount > 0) & (paid_day < period_end) & ((death == NEVER) | (paid_day <= death))
+    keep = np.zeros(contributions.height, dtype=bool)
+    keep[due_rows[keep_due]] = True
+    paid_day, amount = paid_day[keep_due], amount[keep_due]
     frame = contributions.filter(pl.Series(keep)).with_columns(
         record_id(
             RecordType.PAYMENT, pl.col("person_key"), pl.col("quarter_index").cast(pl.Int64) - QUARTER_SEQUENCE_ORIGIN
         ).alias("record_id"),
-        pl.Series("payment_date", paid_day[keep]).cast(pl.Int32).cast(pl.Date),
-        pl.Series("amount_cents", amount[keep]),
+        pl.Series("payment_date", paid_day).cast(pl.Int32).cast(pl.Date),
+        pl.Series("amount_cents", amount),
     )
     return conform(RecordType.PAYMENT, frame)

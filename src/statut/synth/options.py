@@ -14,7 +14,7 @@ from statut.synth.identifiers import MAX_ENTERPRISES
 #: Version of the generator: changes whenever the same seed would give different files.
 GENERATOR_VERSION = "1.0.0"
 #: People generated together in one chunk (fixed, so a seed always gives the same files).
-CHUNK_PEOPLE = 100_000
+CHUNK_PEOPLE = 50_000
 MAX_PEOPLE = MAX_ENTERPRISES
 
 

@@ -42,6 +42,7 @@ from statut.synth.population import (
     build_world,
     iter_chunks,
     number_defects,
+    world_feeds,
 )
 from statut.synth.progress import Progress, SilentProgress
 
@@ -95,14 +96,17 @@ class DirectoryWriter:
         """Append one chunk (or a whole in-memory population); ``defects`` are not yet numbered."""
         for record_type in RECORD_ORDER:
             records = batches[record_type]
+            if not records[SORT_KEY].is_sorted():  # added (defective) records sit at the end
+                records = records.sort(SORT_KEY)
+            funds = records["fund"]
+            present = funds.unique(maintain_order=True).to_list()
             for fmt in self.formats:
-                # Render the whole chunk at once, put the lines in batch order, split them by fund.
-                lines = pl.DataFrame(
-                    [records["fund"], records[SORT_KEY], render_lines(record_type, records.drop(*BATCH_KEYS), fmt)]
-                ).sort(SORT_KEY)
-                for (fund,), part in lines.partition_by("fund", as_dict=True, maintain_order=True).items():
+                # Render the whole chunk at once, then append each fund's lines to its part file.
+                lines = render_lines(record_type, records.drop(*BATCH_KEYS), fmt)
+                for fund in present:
                     with self._part(str(fund), record_type, fmt).open("ab") as handle:
-                        write_lines(handle, part["line"])
+                        write_lines(handle, lines.filter(funds == fund))
+                del lines
             part_dir = self.parts / "truth" / record_type.value
             part_dir.mkdir(parents=True, exist_ok=True)
             truth[record_type].write_parquet(
@@ -217,7 +221,8 @@ def generate_to_directory(
     writer = DirectoryWriter(Path(out_dir), options, _formats(formats))
     for chunk in iter_chunks(world, progress):
         writer.add(chunk.truth, chunk.batches, chunk.defects)
-    return writer.finish(world.feeds.as_dict(), world.feeds.discrepancies, progress)
+    feeds = world_feeds(world)
+    return writer.finish(feeds.as_dict(), feeds.discrepancies, progress)
 
 
 def read_truth(out_dir: str | Path) -> dict[RecordType, pl.DataFrame]:

@@ -1,6 +1,6 @@
 """Assemble a synthetic population: the whole-population steps, then chunk after chunk.
 
-People, careers, life events, enterprises and the feeds are drawn for everyone at once (a million
+People, careers, life events and enterprises are drawn for everyone at once (a million
 rows are cheap and national numbers must be unique across the population). Incomes, contributions,
 payments, the fund batches and their defects are built per chunk of
 ``SynthOptions.chunk_people`` consecutive people, so that memory stays bounded when the
@@ -45,7 +45,6 @@ class World:
     life_events: LifeEvents
     enterprises: pl.DataFrame
     truth: dict[RecordType, pl.DataFrame]  # person, affiliation and life_event truth
-    feeds: Feeds
 
     @property
     def death_day(self) -> np.ndarray:
@@ -99,7 +98,7 @@ class SyntheticPopulation:
 def build_world(options: SynthOptions, progress: Progress | None = None) -> World:
     progress = progress or SilentProgress()
     options.validate()
-    progress.start("people, careers and life events", 5)
+    progress.start("people, careers and life events", 4)
     people = draw_people(options)
     progress.advance()
     death_day = draw_deaths(options, people)
@@ -114,16 +113,19 @@ def build_world(options: SynthOptions, progress: Progress | None = None) -> Worl
         RecordType.LIFE_EVENT: life_event_truth(people, life_events),
     }
     progress.advance()
-    feeds = build_feeds(
-        options,
-        people,
-        death_day=death_day,
-        events=life_events.events,
-        children=life_events.children,
-        enterprises=enterprises,
+    return World(options, people, careers, life_events, enterprises, truth)
+
+
+def world_feeds(world: World) -> Feeds:
+    """The external feeds; built after the chunks, so they do not sit in memory meanwhile."""
+    return build_feeds(
+        world.options,
+        world.people,
+        death_day=world.death_day,
+        events=world.life_events.events,
+        children=world.life_events.children,
+        enterprises=world.enterprises,
     )
-    progress.advance()
-    return World(options, people, careers, life_events, enterprises, truth, feeds)
 
 
 def _slice(frame: pl.DataFrame, low_key: int, high_key: int) -> pl.DataFrame:
@@ -208,13 +210,14 @@ def generate(
             batches[rt].append(chunk.batches[rt])
         defects.append(number_defects(chunk.defects, count))
         count += chunk.defects.height
+    feeds = world_feeds(world)
     return SyntheticPopulation(
         options=options,
         truth={rt: pl.concat(truth[rt]) for rt in RECORD_ORDER},
         batches={rt: pl.concat(batches[rt]).sort(SORT_KEY) for rt in RECORD_ORDER},
         defects=pl.concat(defects) if defects else pl.DataFrame(schema=MANIFEST_SCHEMA),
-        feeds=world.feeds.as_dict(),
-        discrepancies=world.feeds.discrepancies,
+        feeds=feeds.as_dict(),
+        discrepancies=feeds.discrepancies,
     )
 
 

@@ -8,6 +8,7 @@ from it up, so they never collide with a true one.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from statut.exchange.format import RecordType
@@ -45,17 +46,26 @@ def day_to_date(day: pl.Expr) -> pl.Expr:
     return pl.when(day < NEVER).then(day).otherwise(None).cast(pl.Int32).cast(pl.Date)
 
 
+def rank_in_groups(sorted_keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal keys of a sorted column."""
+    position = np.arange(sorted_keys.shape[0])
+    starts = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]] if sorted_keys.shape[0] else np.zeros(0, dtype=bool)
+    return position - np.maximum.accumulate(np.where(starts, position, 0))
+
+
 def person_funds(segments: pl.DataFrame) -> pl.DataFrame:
-    """(person_key, fund, fund_sequence): the funds that know each person, in order of affiliation."""
-    return (
-        segments.sort("person_key", "segment")
-        .unique(["person_key", "fund"], keep="first", maintain_order=True)
-        .select(
-            "person_key",
-            "fund",
-            (pl.col("fund").cum_count().over("person_key") - 1).cast(pl.Int64).alias("fund_sequence"),
-        )
-    )
+    """(person_key, fund, fund_sequence): the funds that know each person, in order of affiliation.
+
+    Segments are sorted by person and segment, and a person changes fund at most once, never back:
+    a fund is new exactly where it differs from the previous segment of the same person.
+    """
+    key = segments["person_key"].to_numpy()
+    fund = segments["fund"]
+    new_fund = np.ones(segments.height, dtype=bool)
+    if segments.height > 1:
+        new_fund[1:] = (key[1:] != key[:-1]) | (fund.slice(1) != fund.slice(0, segments.height - 1)).to_numpy()
+    funds = segments.filter(pl.Series(new_fund)).select("person_key", "fund")
+    return funds.with_columns(pl.Series("fund_sequence", rank_in_groups(funds["person_key"].to_numpy()), dtype=pl.Int64))
 
 
 def person_truth(options: SynthOptions, people: pl.DataFrame, careers: Careers) -> pl.DataFrame:
@@ -96,9 +106,9 @@ def affiliation_truth(people: pl.DataFrame, careers: Careers, enterprises: pl.Da
 
 def life_event_truth(people: pl.DataFrame, events: LifeEvents) -> pl.DataFrame:
     """The events a fund reports (those inside one of its affiliations), numbered per person."""
+    reported = events.events.filter(pl.col("fund").is_not_null())
     frame = (
-        events.events.filter(pl.col("fund").is_not_null())
-        .with_columns((pl.col("person_key").cum_count().over("person_key") - 1).cast(pl.Int64).alias("sequence"))
+        reported.with_columns(pl.Series("sequence", rank_in_groups(reported["person_key"].to_numpy()), dtype=pl.Int64))
         .join(people.select("person_key", "national_number"), on="person_key", how="left")
         .with_columns(
             record_id(RecordType.LIFE_EVENT, pl.col("person_key"), pl.col("sequence")).alias("record_id"),
