@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import CheckConstraint, Connection, inspect, text
 
 from statut.store import tables as t
 from statut.store.engine import build_engine
@@ -22,6 +24,24 @@ from statut.store.errors import DatabaseUnavailableError, SchemaOutOfDateError
 def test_the_migrated_schema_matches_the_metadata(connection: Connection) -> None:
     assert schema_differences(connection) == []
     assert current_revision(connection) == head_revision()
+
+
+def _literals(sql: str) -> set[str]:
+    return set(re.findall(r"'([^']*)'", sql))
+
+
+def test_check_constraints_match_the_metadata(connection: Connection) -> None:
+    """Alembic's comparison ignores CHECK constraints; a new code in a domain enumeration must not
+    slip past the migrations, so compare names and the codes they allow."""
+    inspector = inspect(connection)
+    for table in t.metadata.sorted_tables:
+        expected = {
+            str(constraint.name): _literals(str(constraint.sqltext))
+            for constraint in table.constraints
+            if isinstance(constraint, CheckConstraint)
+        }
+        found = {str(check["name"]): _literals(check["sqltext"]) for check in inspector.get_check_constraints(table.name)}
+        assert found == expected, table.name
 
 
 def test_every_table_of_the_metadata_exists(connection: Connection) -> None:

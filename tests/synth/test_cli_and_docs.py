@@ -97,3 +97,10 @@ def test_each_record_type_section_lists_its_fields_and_valid_examples() -> None:
         if line.startswith("| `")
     ]
     assert field_table[: len(CSV_COLUMNS)] == list(CSV_COLUMNS)
+
+
+def test_synth_command_shows_progress_and_a_summary(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["synth", "-n", "200", "-s", "9", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "200 people" in result.output
+    assert "contribution" in result.output

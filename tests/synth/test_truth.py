@@ -182,3 +182,10 @@ def test_spell_ending_events_match_affiliation_ends(truth: dict[RecordType, pl.D
     assert joined.height == ends.height
     assert (joined["event_date"] == joined["end_date"]).all()
     assert (joined["fund"] == joined["fund_right"]).all()
+
+
+def test_people_has_one_row_per_person(population: SyntheticPopulation) -> None:
+    people = population.people()
+    assert people.height == PEOPLE
+    assert people["person_key"].is_unique().all()
+    assert "fund" not in people.columns

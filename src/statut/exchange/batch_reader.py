@@ -177,7 +177,9 @@ def read_batch(
     """Read a fund batch from a path, bytes or a binary stream. Never raises on bad content.
 
     ``declared_format`` is what the fund said it sent (``csv``, ``jsonl``) or ``auto`` (a file whose
-    first non-blank character is ``{`` is JSON Lines, anything else CSV).
+    first non-blank character is ``{`` or ``[`` is JSON Lines, anything else CSV). ``max_bytes`` bounds
+    what is read: a larger file is refused before it is read (a stream after ``max_bytes``). Bad content
+    never raises; an unreadable path (missing, no permission) raises OSError, as any file API does.
     """
     declared = BatchFormat(declared_format)
     name = str(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", "") or ""
@@ -268,15 +270,13 @@ def _load_checked(
 
     Random bytes fail in the first chunk, so a 200 MB binary file costs one chunk of work and memory.
     """
-    try:
-        size = _known_size(source)
-    except OSError:
-        return _Loaded(b"", 0, "", FileProblem(FILE_EMPTY))
+    size = _known_size(source)  # a path that cannot be read is the caller's error: OSError propagates
     if size is not None and size > max_bytes:
         return _Loaded(b"", size, "", FileProblem(FILE_TOO_LARGE, str(max_bytes)))
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     digest = hashlib.sha256()
     parts: list[bytes] = []
+    in_memory = isinstance(source, bytes | bytearray | memoryview)  # already held: no copy to keep
     offset = 0
     for chunk in _chunks(source):
         if offset + len(chunk) > max_bytes:
@@ -293,14 +293,16 @@ def _load_checked(
         if problem is not None:
             return _Loaded(b"", size or offset + len(chunk), "", problem)
         digest.update(chunk)
-        parts.append(chunk)
+        if not in_memory:
+            parts.append(chunk)
         offset += len(chunk)
     pending = len(decoder.getstate()[0])
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return _Loaded(b"", offset, "", FileProblem(FILE_NOT_UTF8, str(offset - pending)))
-    return _Loaded(b"".join(parts), offset, digest.hexdigest(), None)
+    data = bytes(source) if isinstance(source, bytes | bytearray | memoryview) else b"".join(parts)
+    return _Loaded(data, offset, digest.hexdigest(), None)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -513,8 +515,8 @@ def _read_csv_careful(data: bytes, names: list[str], ends_with_newline: bool) ->
 
 _JSON_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
 _JSON_PAIR = rf"{_JSON_STRING}\s*:\s*(?:{_JSON_STRING}|null)"
+_STRING_PAIR = rf"{_JSON_STRING}\s*:\s*{_JSON_STRING}"
 _FLAT_OBJECT = rf"^\s*\{{\s*(?:{_JSON_PAIR}\s*(?:,\s*{_JSON_PAIR}\s*)*)?\}}\s*$"
-_NULL_PAIR = rf"{_JSON_STRING}\s*:\s*null"
 
 
 def _read_jsonl(data: bytes, ends_with_newline: bool) -> _Parsed:
@@ -530,78 +532,76 @@ def _read_jsonl(data: bytes, ends_with_newline: bool) -> _Parsed:
     first_line, first_raw = frame.row(0)
     try:
         first = json.loads(first_raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         first = None
     if not isinstance(first, dict):
         return _Parsed(empty_records(), empty_problems(), (FileProblem(FILE_NOT_JSON_LINES, str(first_line)),))
     last_line = lines.len()
-    frame = frame.with_columns(pl.col("raw").str.contains(_FLAT_OBJECT).alias("_flat"))
-    flat = frame.filter(pl.col("_flat")).select("line", "raw")
-    fast, leftover = _jsonl_fast(flat)
-    careful_lines = pl.concat([frame.filter(~pl.col("_flat")).select("line", "raw"), leftover]).sort("line")
+    flat_mask = frame.select(pl.col("raw").str.contains(_FLAT_OBJECT)).to_series()
+    flat = frame.filter(flat_mask)
+    # Every non-blank line flat (the usual case): polars reads the file as it is, skipping blank lines
+    # itself, so its rows are the flat lines in order and no copy of the text is made.
+    payload = data if flat.height == frame.height else None
+    fast, leftover = _jsonl_fast(flat, payload)
+    careful_lines = pl.concat([frame.filter(~flat_mask), leftover]).sort("line")
     careful, problems = _jsonl_careful(careful_lines, last_line, ends_with_newline)
     records = pl.concat([fast, careful]).sort("line")
     return _Parsed(records, problems, ())
 
 
-def _jsonl_fast(flat: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _jsonl_fast(flat: pl.DataFrame, payload: bytes | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse flat objects of strings with polars; give back the lines it cannot vouch for.
 
-    polars keeps the first of repeated keys and drops null-valued unknown keys silently, so each line's
-    number of pairs is compared with what polars saw: a difference (a repeated or unknown key) sends the
-    line to the careful path, where it gets a precise reason.
+    polars reads the known fields only (an explicit all-text schema) and keeps the first of repeated
+    keys, so each line's number of pairs with a text value is compared with the number of values polars
+    found. A difference (an unknown field with a value, a repeated key) sends the line to the careful
+    path, where it gets a precise reason. The count is exact on a line known to be a flat object: the
+    regex, scanning left to right, matches pair after pair from the first key on and cannot start a
+    match inside a string. An unknown field whose value is null carries nothing and is ignored, on
+    both paths.
     """
     if flat.height == 0:
         return empty_records(), flat
-    payload = "\n".join(flat.get_column("raw").to_list()).encode("utf-8")
+    if payload is None:
+        payload = "\n".join(flat.get_column("raw").to_list()).encode("utf-8")
     try:
-        parsed = pl.read_ndjson(io.BytesIO(payload), infer_schema_length=None)
+        parsed = pl.read_ndjson(io.BytesIO(payload), schema=dict.fromkeys(CSV_COLUMNS, pl.String()))
     except pl.exceptions.PolarsError:
         return empty_records(), flat
     if parsed.height != flat.height:
         return empty_records(), flat
-    unknown = [c for c in parsed.columns if c not in _COLUMN_SET]
-    non_string = [c for c, dtype in parsed.schema.items() if dtype not in (pl.String, pl.Null)]
-    if non_string or parsed.width == 0:
-        return empty_records(), flat
-    present = parsed.select(pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in parsed.columns]))
-    filled_unknown = parsed.select(
-        pl.any_horizontal([pl.col(c).is_not_null() for c in unknown]) if unknown else pl.repeat(False, parsed.height)
+    non_null_pairs = pl.col("raw").str.count_matches(_STRING_PAIR)
+    found = parsed.select(pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in CSV_COLUMNS]))
+    mask = flat.select(non_null_pairs != found.to_series()).to_series()
+    good = pl.concat([flat.select("line", "raw"), parsed], how="horizontal").filter(~mask)
+    good = good.select(
+        "line",
+        "raw",
+        *[pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in CSV_COLUMNS],
     )
-    checks = flat.with_columns(
-        present.to_series().alias("_present"),
-        filled_unknown.to_series().alias("_unknown"),
-        (pl.col("raw").str.count_matches(_JSON_PAIR) - pl.col("raw").str.count_matches(_NULL_PAIR)).alias("_pairs"),
-    )
-    suspicious = (pl.col("_pairs") != pl.col("_present")) | pl.col("_unknown")
-    for name in unknown:
-        # An unknown key with a null value: polars keeps it as an all-null column; find it by its text.
-        suspicious = suspicious | pl.col("raw").str.contains(json.dumps(name, ensure_ascii=False), literal=True)
-    mask = checks.select(suspicious.alias("_bad")).get_column("_bad")
-    good = pl.concat(
-        [flat, parsed.select([pl.col(c).cast(pl.String) for c in parsed.columns if c in _COLUMN_SET])], how="horizontal"
-    )
-    good = good.filter(~mask)
-    missing = [pl.lit(None, dtype=pl.String).alias(c) for c in CSV_COLUMNS if c not in good.columns]
-    good = good.with_columns(missing).select(_RECORD_SCHEMA.keys())
-    good = good.with_columns([pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in CSV_COLUMNS])
     return good, flat.filter(mask)
 
 
 class _JsonObject(dict[str, object]):
-    """A decoded JSON object that remembers the keys it saw more than once."""
+    """A decoded JSON object that remembers the keys given more than once with different values."""
 
     repeated: tuple[str, ...] = ()
 
 
 def _pairs_hook(pairs: list[tuple[str, object]]) -> _JsonObject:
+    """A key given twice is ambiguous only when it has two different values; null means "absent"
+    (as for a single key), so ``{"a": null, "a": "x"}`` is simply ``a = "x"``."""
     result = _JsonObject()
-    repeated: list[str] = []
+    conflicting: set[str] = set()
     for key, value in pairs:
-        if key in result:
-            repeated.append(key)
+        if value is None:
+            result.setdefault(key, None)
+            continue
+        previous = result.get(key)
+        if previous is not None and previous != value:
+            conflicting.add(key)
         result[key] = value
-    result.repeated = tuple(sorted(set(repeated)))
+    result.repeated = tuple(sorted(conflicting))
     return result
 
 
@@ -627,10 +627,10 @@ def _jsonl_careful(lines: pl.DataFrame, last_line: int, ends_with_newline: bool)
         if isinstance(obj, _JsonObject):
             problems.extend((line, RECORD_REPEATED_FIELD, key[:200], None, None) for key in obj.repeated)
         for key, value in obj.items():
+            if value is None:
+                continue  # absent, known field or not: an unknown field without a value loses nothing
             if key not in _COLUMN_SET:
                 problems.append((line, RECORD_UNKNOWN_FIELD, key[:200], _json_text(value), None))
-            elif value is None:
-                continue
             elif not isinstance(value, str):
                 text = _json_text(value)
                 problems.append((line, RECORD_NOT_STRING, key, text, None))

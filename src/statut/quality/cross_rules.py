@@ -96,8 +96,8 @@ class CrossInputs:
         return self.batch.lazy().filter(condition).select("_row", *columns).collect()
 
     @cached_property
-    def _replaced_ids(self) -> pl.Series:
-        return self.candidates("record_id").get_column("record_id").drop_nulls().unique()
+    def _replaced_ids(self) -> pl.DataFrame:
+        return self.candidates("record_id").select("record_id").drop_nulls()
 
     def register_frame(self, record_type: RecordType) -> pl.DataFrame:
         frame = self.register.get(record_type)
@@ -110,8 +110,9 @@ class CrossInputs:
         frame = self.register_frame(record_type)
         if frame.height == 0:
             return frame
-        replaced = (pl.col("fund") == self.fund) & pl.col("record_id").is_in(self._replaced_ids.implode())
-        return frame.filter(~replaced.fill_null(False))
+        own = (pl.col("fund") == self.fund).fill_null(False)
+        kept = frame.filter(own).join(self._replaced_ids, on="record_id", how="anti", nulls_equal=False)
+        return pl.concat([frame.filter(~own), kept])
 
     @cached_property
     def affiliations(self) -> pl.DataFrame:
@@ -392,11 +393,13 @@ def correction(inputs: CrossInputs) -> pl.DataFrame:
 
 @cross_check("XHL-003")
 def record_id_of_another_type(inputs: CrossInputs) -> pl.DataFrame:
-    held = []
-    for record_type in RecordType:
-        frame = inputs.register_frame(record_type).filter(pl.col("fund") == inputs.fund)
-        held.append(frame.select(pl.col("record_id"), pl.lit(record_type.value).alias("held_type")))
-    held_ids = pl.concat(held).unique()
+    held = [
+        inputs.register_frame(record_type)
+        .filter(pl.col("fund") == inputs.fund)
+        .select(pl.col("record_id"), pl.lit(record_type.value).alias("held_type"))
+        for record_type in RecordType
+    ]
+    held_ids = pl.concat(held)
     if held_ids.height == 0:
         return _none(inputs)
     flagged = (

@@ -5,8 +5,8 @@ amounts in euros with a dot or a comma before at most two decimals, years of fou
 2024Q1, flags 0 or 1. A value that does not have the form parses to null, and the validity rules of
 the catalogue (DAT-001, AMT-001, ...) report it; nothing here raises.
 
-Amounts become integer cents through an exact decimal of scale 2, never through a float, and only once
-the text is known to have at most two decimals: 0.1 + 0.2 is exactly 30 cents (Council Regulation (EC) No 1103/97,
+Amounts become integer cents by string operations (the digits without the separator, scaled to two
+decimals), never through a float: 0.1 + 0.2 is exactly 30 cents (Council Regulation (EC) No 1103/97,
 art. 5: amounts are rounded to the cent, so an amount with more than two decimals is an error, not
 something to round silently).
 """
@@ -102,13 +102,18 @@ def integer_digits(text: pl.Expr) -> pl.Expr:
 def parse_cents(text: pl.Expr) -> pl.Expr:
     """Exact integer cents of an amount with at most two decimals and 13 integer digits, else null.
 
-    The text is first checked to be a number with at most two decimals and 13 integer digits; only
-    then is it read as a decimal with scale 2 (exact, no float) and multiplied by 100. The sign is kept,
-    so that AMT-003 can say "negative" about "-12.50" rather than "not a number".
+    String operations only: once the text is known to be such a number, its digits without the
+    separator are read as an integer and scaled by 100, 10 or 1 for zero, one or two decimals
+    ("890,4" → "8904" × 10 = 89040). No float and no rounding is ever involved. The sign is kept, so
+    that AMT-003 can say "negative" about "-12.50" rather than "not a number".
     """
-    well_formed = is_number(text) & (decimal_digits(text) <= 2) & (integer_digits(text) <= MAX_INTEGER_DIGITS)
-    exact = text.str.replace(",", ".", literal=True).cast(pl.Decimal(18, 2), strict=False)
-    return pl.when(well_formed).then((exact * 100).cast(pl.Int64, strict=False)).cast(pl.Int64)
+    decimals = decimal_digits(text)
+    well_formed = is_number(text) & (decimals <= 2) & (integer_digits(text) <= MAX_INTEGER_DIGITS)
+    digits = text.str.replace_many({"-": "", ".": "", ",": ""}).cast(pl.Int64, strict=False)
+    scale = pl.when(decimals == 0).then(100).when(decimals == 1).then(10).otherwise(1)
+    magnitude = digits * scale
+    signed = pl.when(text.str.starts_with("-")).then(-magnitude).otherwise(magnitude)
+    return pl.when(well_formed).then(signed).cast(pl.Int64)
 
 
 def cents_text(cents: pl.Expr) -> pl.Expr:

@@ -172,9 +172,13 @@ def validate_batch(
     structural = raw_batch.record_problems.filter(pl.col("rule_id").is_in(list(STRUCTURAL_PROBLEM_IDS)))
     work = work.with_columns(pl.col("line").is_in(structural.get_column("line").implode()).alias("_structural"))
 
-    findings = [_reader_findings(work, raw_batch.record_problems), _row_findings(work, cat, ctx)]
-    findings += [_batch_findings(work, cat, ctx)]
-    so_far = pl.concat(findings)
+    so_far = pl.concat(
+        [
+            _reader_findings(work, raw_batch.record_problems),
+            _row_findings(work, cat, ctx),
+            _batch_findings(work, cat, ctx),
+        ]
+    )
     blocking_ids = [r.id for r in cat if r.severity is Severity.BLOCKING]
     blocked = so_far.filter(pl.col("rule_id").is_in(blocking_ids)).get_column("_row").unique()
     known_type = pl.col("record_type").is_in([t.value for t in RecordType])

@@ -143,7 +143,11 @@ def raise_first_failure(frame: pl.DataFrame, checks: Sequence[Check], record_typ
     """Raise the domain error of the first record breaking the first failing check, if any."""
     if frame.height == 0:
         return
-    flags = frame.select([check.bad.fill_null(False).alias(f"_{position}") for position, check in enumerate(checks)])
+    flags = (
+        frame.lazy()
+        .select([check.bad.fill_null(False).alias(f"_{position}") for position, check in enumerate(checks)])
+        .collect()
+    )
     for position, check in enumerate(checks):
         offending = flags.get_column(f"_{position}")
         if not offending.any():

@@ -241,14 +241,19 @@ def _checked_people(frame: pl.DataFrame, today: date) -> pl.DataFrame:
     """One row per person. Several funds may send the same person (a change of fund): identical
     records are one person; records of one number that disagree are refused."""
     decoded = decode_national_number("national_number", today)
-    people = frame.with_columns(language=pl.col("language").fill_null(Language.FR.value)).unique(
-        subset=["national_number", *CIVIL_FIELDS], keep="first", maintain_order=True
-    )
-    people = people.with_columns(
-        _valid=decoded["valid"],
-        kind=decoded["kind"],
-        _number_birth=decoded["birth_date"],
-        _number_sex=decoded["sex"],
+    people = frame.with_columns(language=pl.col("language").fill_null(Language.FR.value))
+    if people.get_column("national_number").is_duplicated().any():
+        people = people.unique(subset=["national_number", *CIVIL_FIELDS], keep="first", maintain_order=True)
+    # Lazy, so that the digits the four outputs share are computed once (common subexpressions).
+    people = (
+        people.lazy()
+        .with_columns(
+            _valid=decoded["valid"],
+            kind=decoded["kind"],
+            _number_birth=decoded["birth_date"],
+            _number_sex=decoded["sex"],
+        )
+        .collect()
     )
     oracle = _person_oracle(today)
     required = [
@@ -424,21 +429,21 @@ def _checked_affiliations(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFr
         ],
         RecordType.AFFILIATION.value,
     )
-    ordered = affiliations.with_row_index("_position").sort("person_id", "start_date", "_position")
-    previous_end = pl.col("end_date").shift(1).over("person_id")
-    has_previous = pl.col("start_date").shift(1).over("person_id").is_not_null()
+    ordered = affiliations.sort("person_id", "start_date", maintain_order=True)
+    same_person = pl.col("person_id").shift(1) == pl.col("person_id")
+    previous_end = pl.col("end_date").shift(1)
     raise_first_failure(
         ordered,
         [
             Check(
                 "start_date",
-                has_previous & (previous_end.is_null() | (previous_end > pl.col("start_date"))),
+                same_person & (previous_end.is_null() | (previous_end > pl.col("start_date"))),
                 "overlaps another affiliation of the person in the load: one fund at a time",
             )
         ],
         RecordType.AFFILIATION.value,
     )
-    return ordered.sort("_position").drop("_position")
+    return ordered
 
 
 def _checked_incomes(frame: pl.DataFrame) -> pl.DataFrame:
@@ -516,7 +521,10 @@ def _checked_contributions(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataF
         ],
         RecordType.CONTRIBUTION.value,
     )
-    return contributions
+    # Only what is written or derived travels further: every column costs in the joins below.
+    return contributions.select(
+        "_key", "person_id", "fund", "quarter", "quarter_index", "quarter_start", "quarter_end", "amount_cents"
+    )
 
 
 def _quarter_oracle(row: Mapping[str, Any]) -> None:
@@ -542,7 +550,7 @@ def _checked_payments(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFrame:
         ],
         RecordType.PAYMENT.value,
     )
-    return payments
+    return payments.select("_key", "person_id", "fund", "payment_date", "amount_cents", "quarter")
 
 
 def _checked_events(frame: pl.DataFrame, today: date) -> pl.DataFrame:
@@ -571,7 +579,11 @@ def _checked_events(frame: pl.DataFrame, today: date) -> pl.DataFrame:
 
 def _settled(contributions: pl.DataFrame, payments: pl.DataFrame, today: date) -> tuple[pl.DataFrame, int]:
     """Contributions with what was paid for them and their status; and the unmatched payment count."""
-    paid = payments.filter(pl.col("_key").is_not_null()).group_by("_key").agg(paid_cents=pl.col("amount_cents").sum())
+    paid = (
+        payments.filter(pl.col("_key").is_not_null())
+        .group_by("_key")
+        .agg(paid_cents=pl.col("amount_cents").sum(), _payments=pl.len())
+    )
     settled = (
         contributions.join(paid, on="_key", how="left", maintain_order="left")
         .with_columns(paid_cents=pl.col("paid_cents").fill_null(0))
@@ -585,22 +597,27 @@ def _settled(contributions: pl.DataFrame, payments: pl.DataFrame, today: date) -
             .otherwise(pl.lit(ContributionStatus.UNPAID.value))
         )
     )
-    matched = payments.join(contributions.select("_key"), on="_key", how="semi").height
-    return settled, payments.height - matched
+    # Contribution keys are unique (checked), so each group of payments meets at most one of them.
+    matched = int(settled.get_column("_payments").sum() or 0)
+    return settled.drop("_payments"), payments.height - matched
 
 
 def _career_quarters(contributions: pl.DataFrame) -> pl.DataFrame:
     settled = contributions.filter(pl.col("status") != ContributionStatus.DUE.value)
     counts = (pl.col("status") == ContributionStatus.PAID.value) & (pl.col("amount_cents") > 0)
     return (
-        settled.group_by("person_id", "quarter", maintain_order=True)
-        .agg(counts_for_pension=counts.any())
-        .with_columns(
+        settled.group_by(
+            (pl.col("person_id") * (1 << 14) + pl.col("quarter_index").cast(pl.Int64)).alias("_key")
+        )
+        .agg(pl.col("person_id").first(), pl.col("quarter").first(), counts_for_pension=counts.any())
+        .select(
+            "person_id",
+            "quarter",
+            "counts_for_pension",
             reason=pl.when(pl.col("counts_for_pension"))
             .then(pl.lit(CareerQuarterReason.PAID.value))
-            .otherwise(pl.lit(CareerQuarterReason.UNPAID.value))
+            .otherwise(pl.lit(CareerQuarterReason.UNPAID.value)),
         )
-        .sort("person_id", "quarter")
     )
 
 

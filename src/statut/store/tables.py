@@ -17,9 +17,13 @@ Conventions (the same on SQLite and PostgreSQL; Alembic migrations build exactly
 - Partial unique indexes (``... WHERE superseded_at IS NULL``) guarantee at most one current version
   per natural key where the key fixes the valid period (an income year, a contribution quarter).
 - Quarters are stored as text ``2024Q1``: readable, and it sorts chronologically.
+- Codes are checked against the domain's enumerations. Alembic does not compare CHECK constraints,
+  so tests/store/test_schema.py does: a new code in the domain needs a migration.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy import (
     BigInteger,
@@ -37,6 +41,15 @@ from sqlalchemy import (
     text,
 )
 
+from statut.domain.entities import (
+    Capacity,
+    CareerQuarterReason,
+    ContributionStatus,
+    IncomeSource,
+    IncomeStatus,
+    LifeEventType,
+)
+from statut.domain.identifiers import PersonNumberKind, Sex
 from statut.store.types import BigIntegerKey, UtcDateTime
 
 NAMING_CONVENTION = {
@@ -53,6 +66,15 @@ QUARTER_LENGTH = 6  # "2024Q1"
 NATIONAL_NUMBER_LENGTH = 11
 ENTERPRISE_NUMBER_LENGTH = 10
 CURRENT = text("superseded_at IS NULL")
+
+
+def one_of(column: str, values: Sequence[str]) -> str:
+    """A CHECK that ``column`` is one of ``values``, written as ORs.
+
+    Not ``IN (...)``: SQLite evaluates an IN list of three or more values in a CHECK by building a
+    small ephemeral table for every row inserted, which made bulk loads about four times slower.
+    """
+    return " OR ".join(f"{column} = '{value}'" for value in values)
 
 
 def _record_time() -> list[Column[object] | CheckConstraint]:
@@ -119,7 +141,7 @@ person_identifier = Table(
     Column("value", String(NATIONAL_NUMBER_LENGTH), nullable=False),
     Column("kind", String(8), nullable=False),
     *_record_time(),
-    CheckConstraint("kind IN ('insz', 'bis')", name="kind"),
+    CheckConstraint(one_of("kind", [kind.value for kind in PersonNumberKind]), name="kind"),
     Index("ix_person_identifier_person_id", "person_id"),
     Index(
         "uq_person_identifier_current_value",
@@ -149,7 +171,7 @@ person_version = Table(
     Column("death_date", Date(), nullable=True),
     *_valid_time(),
     *_record_time(),
-    CheckConstraint("sex IN ('M', 'F')", name="sex"),
+    CheckConstraint(one_of("sex", [sex.value for sex in Sex]), name="sex"),
     Index("ix_person_version_person_id", "person_id"),
     comment="Civil data of a person, bitemporal.",
 )
@@ -167,7 +189,7 @@ affiliation = Table(
     *_valid_time(),
     *_record_time(),
     CheckConstraint(
-        "capacity IN ('main', 'complementary', 'student', 'assisting_spouse', 'active_pensioner')",
+        one_of("capacity", [capacity.value for capacity in Capacity]),
         name="capacity",
     ),
     Index("ix_affiliation_person_id", "person_id"),
@@ -187,8 +209,8 @@ income = Table(
     Column("status", String(20), nullable=False),
     *_valid_time(),
     *_record_time(),
-    CheckConstraint("source IN ('tax_authority', 'estimate', 'fund')", name="source"),
-    CheckConstraint("status IN ('provisional', 'definitive')", name="status"),
+    CheckConstraint(one_of("source", [source.value for source in IncomeSource]), name="source"),
+    CheckConstraint(one_of("status", [status.value for status in IncomeStatus]), name="status"),
     Index("ix_income_person_id_year", "person_id", "year"),
     Index(
         "uq_income_current_key",
@@ -214,7 +236,7 @@ contribution = Table(
     Column("status", String(10), nullable=False),
     *_valid_time(),
     *_record_time(),
-    CheckConstraint("status IN ('due', 'paid', 'partial', 'unpaid', 'exempted')", name="status"),
+    CheckConstraint(one_of("status", [status.value for status in ContributionStatus]), name="status"),
     Index("ix_contribution_person_id", "person_id"),
     Index("ix_contribution_quarter_fund_code", "quarter", "fund_code"),
     Index(
@@ -252,7 +274,7 @@ career_quarter = Table(
     Column("counts_for_pension", Boolean(), nullable=False),
     Column("reason", String(12), nullable=False),
     *_record_time(),
-    CheckConstraint("reason IN ('paid', 'assimilated', 'exempted', 'unpaid')", name="reason"),
+    CheckConstraint(one_of("reason", [reason.value for reason in CareerQuarterReason]), name="reason"),
     Index("ix_career_quarter_person_id", "person_id"),
     Index(
         "uq_career_quarter_current_key",
@@ -276,7 +298,7 @@ life_event = Table(
     Column("details", Text(), nullable=False, comment="Other details, a JSON object of strings."),
     *_record_time(),
     CheckConstraint(
-        "event_type IN ('birth', 'cessation', 'bankruptcy', 'death', 'address_change')",
+        one_of("event_type", [event.value for event in LifeEventType]),
         name="event_type",
     ),
     Index("ix_life_event_person_id", "person_id"),

@@ -176,7 +176,7 @@ class DefectInjector:
                 chosen = rows.filter(pl.Series(kinds == kind.value))
                 if chosen.height:
                     getattr(self, f"_{kind.value}")(record_type, chosen)
-        self._after_death(texts)
+        self._after_death()
         result = {rt: self._apply(rt, texts[rt]) for rt in RecordType}
         manifest = pl.concat(self.entries, how="vertical") if self.entries else pl.DataFrame(schema=MANIFEST_SCHEMA)
         manifest = manifest.sort("person_key", "record_type", "type", pl.col("record_ids").list.first())
@@ -372,11 +372,9 @@ class DefectInjector:
         if record_type is RecordType.AFFILIATION:
             closed = rows.filter(pl.col("end_date").is_not_null() & pl.Series(self.rng.random(rows.height) < 0.6))
             if closed.height:
-                start = closed["start_date"].str.to_date()
-                before = (
-                    start - pl.Series(self.rng.integers(1, 366, closed.height)).cast(pl.Duration("ms")) * 86_400_000
-                )
-                injected = before.dt.date().dt.to_string("%Y-%m-%d")
+                start = closed["start_date"].str.to_date().cast(pl.Int32)
+                before = start - pl.Series(self.rng.integers(1, 366, closed.height), dtype=pl.Int32)
+                injected = before.cast(pl.Date).dt.to_string("%Y-%m-%d")
                 self._modify(record_type, closed, "end_date", injected)
                 self._entry(
                     D.IMPOSSIBLE_DATE,
@@ -684,9 +682,8 @@ class DefectInjector:
         self.additions[RecordType.PERSON].append(added)
         return added
 
-    def _after_death(self, texts: dict[RecordType, pl.DataFrame]) -> None:
+    def _after_death(self) -> None:
         """Income or contributions sent for a year or quarter after the person's death."""
-        del texts
         period_end = day_number(self.options.extraction_date)
         deceased = np.flatnonzero(self.death_day < period_end)
         if deceased.size == 0 or self.options.defect_rate == 0:

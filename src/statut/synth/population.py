@@ -65,7 +65,9 @@ class Chunk:
 class SyntheticPopulation:
     """A generated population held in memory.
 
-    - ``truth``: the clean population per record type, in the typed schemas of exchange/frames.py;
+    - ``truth``: the clean population per record type, in the typed schemas of exchange/frames.py
+      (a person known to two funds, after a change of fund, has a person record at each: see
+      :meth:`people` for one row per person);
     - ``batches``: what the funds send, per record type, as text (``person_key``, ``fund``,
       ``sort_key`` and the fields of the type), defects included, in file order;
     - ``defects``: the manifest of every injected defect (defects.MANIFEST_SCHEMA);
@@ -80,8 +82,17 @@ class SyntheticPopulation:
     discrepancies: pl.DataFrame
     funds: tuple[str, ...] = field(default_factory=lambda: tuple(fund_codes()))
 
+    def people(self) -> pl.DataFrame:
+        """One row per person (the truth has one person record per fund that knows the person):
+        the record of the first fund, without ``record_id`` and ``fund``."""
+        return (
+            self.truth[RecordType.PERSON]
+            .unique("person_key", keep="first", maintain_order=True)
+            .drop("record_id", "fund")
+        )
+
     def fund_batch(self, fund: str) -> dict[RecordType, pl.DataFrame]:
-        """The text records one fund sends, per record type (without person_key)."""
+        """The text records one fund sends, per record type (only the format's fields)."""
         return {rt: frame.filter(pl.col("fund") == fund).drop(*BATCH_KEYS) for rt, frame in self.batches.items()}
 
     def manifest(self) -> dict[str, Any]:

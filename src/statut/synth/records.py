@@ -65,7 +65,9 @@ def person_funds(segments: pl.DataFrame) -> pl.DataFrame:
     if segments.height > 1:
         new_fund[1:] = (key[1:] != key[:-1]) | (fund.slice(1) != fund.slice(0, segments.height - 1)).to_numpy()
     funds = segments.filter(pl.Series(new_fund)).select("person_key", "fund")
-    return funds.with_columns(pl.Series("fund_sequence", rank_in_groups(funds["person_key"].to_numpy()), dtype=pl.Int64))
+    return funds.with_columns(
+        pl.Series("fund_sequence", rank_in_groups(funds["person_key"].to_numpy()), dtype=pl.Int64)
+    )
 
 
 def person_truth(options: SynthOptions, people: pl.DataFrame, careers: Careers) -> pl.DataFrame:
