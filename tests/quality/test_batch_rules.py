@@ -31,7 +31,9 @@ def test_whitespace_does_not_hide_a_duplicate() -> None:
 
 
 def test_one_record_id_with_two_contents_quarantines_every_version() -> None:
-    result = validate([contribution(amount="10.00"), contribution(amount="20.00"), contribution(amount="10.00")], REGISTER)
+    result = validate(
+        [contribution(amount="10.00"), contribution(amount="20.00"), contribution(amount="10.00")], REGISTER
+    )
     assert result.outcomes["outcome"].to_list() == ["quarantined"] * 3
     rows = result.reasons.select("line", "rule_id", "detail").sort("line", "rule_id").rows()
     assert rows == [
@@ -59,7 +61,9 @@ def test_two_records_about_the_same_person_and_period_are_a_warning() -> None:
         person(record_id="P3", national_number=MARIE, first_name="Marie", birth_date="1990-02-28", sex="F"),
     ]
     result = validate(records, REGISTER)
-    warned = result.reasons.filter(result.reasons["rule_id"] == "UNI-003").select("record_id", "detail").sort("record_id")
+    warned = (
+        result.reasons.filter(result.reasons["rule_id"] == "UNI-003").select("record_id", "detail").sort("record_id")
+    )
     assert warned.rows() == [("C1", "3"), ("C2", "2"), ("P1", "8"), ("P2", "7")]
     assert set(result.outcomes["outcome"]) == {"accepted"}
     assert result.warnings.height == 4

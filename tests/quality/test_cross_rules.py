@@ -82,7 +82,10 @@ def test_overlap_within_the_same_fund_is_a_warning() -> None:
 
 
 def test_overlapping_affiliations_within_the_batch() -> None:
-    records = [affiliation(record_id="A1"), affiliation(record_id="A2", start_date="2022-01-01", capacity="complementary")]
+    records = [
+        affiliation(record_id="A1"),
+        affiliation(record_id="A2", start_date="2022-01-01", capacity="complementary"),
+    ]
     result = validate(records)
     assert {(r, d) for r, d in result.reasons.select("rule_id", "detail").iter_rows()} == {
         ("XAF-002", "A2"),
@@ -122,7 +125,9 @@ def test_contribution_of_a_quarter_covered_by_another_fund_only() -> None:
 
 
 def test_income_and_payment_need_the_fund_responsible_for_their_period() -> None:
-    state = register(("F102", "X9", JEAN, date(2023, 1, 1), None), ("F101", "REG-1", JEAN, date(2010, 1, 1), date(2023, 1, 1)))
+    state = register(
+        ("F102", "X9", JEAN, date(2023, 1, 1), None), ("F101", "REG-1", JEAN, date(2010, 1, 1), date(2023, 1, 1))
+    )
     records = [
         income(record_id="I1", year="2023"),
         income(record_id="I2", year="2022"),
@@ -174,7 +179,10 @@ def test_contribution_and_income_after_death_in_the_batch() -> None:
 
 
 def test_death_from_the_register_or_a_death_event() -> None:
-    persons = frame(RecordType.PERSON, [{"fund": "F102", "record_id": "X", "national_number": JEAN, "death_date": date(2022, 12, 31)}])
+    persons = frame(
+        RecordType.PERSON,
+        [{"fund": "F102", "record_id": "X", "national_number": JEAN, "death_date": date(2022, 12, 31)}],
+    )
     from_register = validate([contribution(quarter="2023Q1")], register(OWN_SINCE_2000, person=persons))
     assert rule_ids(from_register) == {"XDT-001"}
     event = life_event(record_id="E9", event_type="death", event_date="2022-12-31")
@@ -237,13 +245,17 @@ def test_another_funds_record_with_the_same_id_is_not_held() -> None:
 
 
 def test_a_record_id_held_for_another_type() -> None:
-    incomes = frame(RecordType.INCOME, [{"fund": FUND, "record_id": "C1", "national_number": JEAN, "year": 2023, "amount_cents": 1}])
+    incomes = frame(
+        RecordType.INCOME, [{"fund": FUND, "record_id": "C1", "national_number": JEAN, "year": 2023, "amount_cents": 1}]
+    )
     result = validate([contribution()], register(OWN_SINCE_2000, income=incomes))
     assert result.reasons.select("rule_id", "detail").rows() == [("XHL-003", "income")]
 
 
 def test_register_needs_names_the_people_and_records_of_the_batch() -> None:
-    work = working_frame(read([person(), contribution(national_number="85.07.30-033.28"), income(record_id="I7")]).records, FUND)
+    work = working_frame(
+        read([person(), contribution(national_number="85.07.30-033.28"), income(record_id="I7")]).records, FUND
+    )
     needs = register_needs(work)
     assert needs.national_numbers.to_list() == [JEAN]
     assert needs.record_ids.to_list() == ["C1", "I7", "P1"]

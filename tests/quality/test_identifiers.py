@@ -77,13 +77,15 @@ valid_like = st.builds(
     st.sampled_from([0, 0, 20, 40]),
     st.sampled_from(["", "", "", "day", "month", "all"]),
 )
-separators = st.sampled_from(["", " ", ".", "-", " - ", "\t", "\xa0", "–", "\u2009", "/", "\x1f"])
+separators = st.sampled_from(["", "", "", "", " ", ".", "-", " - ", "\t", "\xa0", "–", "\u2009", "/", "\x1f"])
 
 
 @st.composite
 def noisy(draw: st.DrawFn, base: st.SearchStrategy[str]) -> str:
     digits = draw(base)
-    out = "".join(c + draw(separators) for c in digits)
+    # separators mostly empty: one list draw instead of a draw per character keeps the test quick
+    gaps = draw(st.lists(separators, min_size=len(digits), max_size=len(digits)))
+    out = "".join(c + gap for c, gap in zip(digits, gaps, strict=True))
     if draw(st.booleans()):
         out = draw(separators) + out
     if draw(st.booleans()):
@@ -95,8 +97,8 @@ def noisy(draw: st.DrawFn, base: st.SearchStrategy[str]) -> str:
 garbage = st.text(alphabet="0123456789 .-/\t\xa0–８BEbe()x\x1c", max_size=16)
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.one_of(valid_like, noisy(valid_like), garbage), min_size=1, max_size=60))
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(valid_like, noisy(valid_like), garbage), min_size=1, max_size=80))
 @example(["85073003328", "85.07.30-033.28", "00000000000", "000001 001 53", "85270300140", "85470300136"])
 @example(["12345678901", "850730033", "８５０７３００３３２８", " 85073003328 ", "85073003328\x1f"])
 def test_person_number_matches_stdnum(values: list[str]) -> None:
@@ -142,7 +144,7 @@ def enterprise_number(body: int) -> str:
 valid_enterprise = st.integers(0, 19_999_999).map(enterprise_number)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     st.lists(
         st.one_of(valid_enterprise, noisy(valid_enterprise), garbage, valid_enterprise.map(lambda n: "BE" + n[1:])),

@@ -20,7 +20,7 @@ REGISTER = affiliated_register()
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
-        ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
         ("+32 2 000 00 00", "'+32 2 000 00 00"),
         ("-12.50", "'-12.50"),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
@@ -77,7 +77,12 @@ def test_negative_amount_is_neutralised_but_reported_as_negative() -> None:
 
 @pytest.mark.parametrize(
     ("language", "word"),
-    [("fr", "n'est pas un code admis"), ("nl", "geen toegelaten code"), ("de", "kein zulässiger Code"), ("en", "not an accepted code")],
+    [
+        ("fr", "n'est pas un code admis"),
+        ("nl", "geen toegelaten code"),
+        ("de", "kein zulässiger Code"),
+        ("en", "not an accepted code"),
+    ],
 )
 def test_report_in_the_funds_language(language: str, word: str) -> None:
     report = build_report(formula_batch(), language)
@@ -88,12 +93,24 @@ def test_report_in_the_funds_language(language: str, word: str) -> None:
 
 def test_report_lists_each_quarantined_record_and_the_warnings() -> None:
     report = build_report(formula_batch(), "fr")
-    quarantined = {(line.line, line.record_id, line.field, line.rule_id) for line in report.lines if line.outcome == "quarantined"}
+    quarantined = {
+        (line.line, line.record_id, line.field, line.rule_id) for line in report.lines if line.outcome == "quarantined"
+    }
     assert (2, "'=P1", "sex", "GEN-003") in quarantined
     assert (3, "C1", "amount", "AMT-003") in quarantined
     assert (4, "'+C2", "amount", "AMT-001") in quarantined
     rows = csv_rows(render_csv(report))
-    assert list(rows[0]) == ["outcome", "line", "record_type", "record_id", "field", "rule_id", "severity", "value", "message"]
+    assert list(rows[0]) == [
+        "outcome",
+        "line",
+        "record_type",
+        "record_id",
+        "field",
+        "rule_id",
+        "severity",
+        "value",
+        "message",
+    ]
     assert len(rows) == len(report.lines)
 
 

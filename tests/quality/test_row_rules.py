@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from statut.domain.identifiers import national_number_check_digits
 from statut.exchange.format import RecordType
 from statut.quality.catalogue import catalogue
 from statut.quality.registry import CheckContext
@@ -28,7 +29,6 @@ from tests.quality.builders import (
     reasons_of,
     validate,
 )
-from statut.domain.identifiers import national_number_check_digits
 
 JEAN_UNKNOWN_DAY = "850700033" + national_number_check_digits("850700033", False)
 BIS_MALE = "854703001" + national_number_check_digits("854703001", False)  # BIS, month + 40: sex known
@@ -71,7 +71,12 @@ CASES = [
     ),
     ("IDN-002", "enterprise_number", affiliation(enterprise_number="2403019261"), affiliation()),
     ("PER-001", "birth_date", person(birth_date="1985-07-31"), person()),
-    ("PER-001", "birth_date", person(national_number=LEA, birth_date="1905-06-17", sex="F"), person(national_number=LEA, birth_date="2005-06-17", sex="F")),
+    (
+        "PER-001",
+        "birth_date",
+        person(national_number=LEA, birth_date="1905-06-17", sex="F"),
+        person(national_number=LEA, birth_date="2005-06-17", sex="F"),
+    ),
     (
         "PER-001",
         "birth_date",
@@ -116,7 +121,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("rule_id", "field", "bad", "good"), CASES, ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("rule_id", "field", "bad", "good"), CASES, ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_rule_catches_the_bad_record_and_spares_the_good_one(rule_id: str, field: str, bad: dict, good: dict) -> None:
     result = validate([bad], REGISTER)
     assert (rule_id, field) in reasons_of(result), result.reasons
@@ -136,7 +143,7 @@ def test_every_row_rule_has_a_case() -> None:
 
 def test_details_give_what_the_number_encodes() -> None:
     result = validate([person(birth_date="1985-07-31", sex="F")], REGISTER)
-    details = {r: d for r, d in result.reasons.select("rule_id", "detail").iter_rows()}
+    details = dict(result.reasons.select("rule_id", "detail").iter_rows())
     assert details["PER-001"] == "1985-07-30"
     assert details["PER-002"] == "M"
 

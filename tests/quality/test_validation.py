@@ -116,7 +116,7 @@ def messy_record(draw: st.DrawFn) -> dict[str, str]:
     return base
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(messy_record(), min_size=1, max_size=12))
 def test_every_record_gets_exactly_one_outcome(records: list[dict[str, str]]) -> None:
     result = validate(records, REGISTER)

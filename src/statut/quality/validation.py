@@ -20,7 +20,7 @@ its warnings (each opens a finding).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -115,7 +115,6 @@ class ValidationResult:
     reconciliation: Reconciliation
     source_name: str = ""
     format: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:

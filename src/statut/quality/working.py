@@ -145,5 +145,7 @@ def union_frame(frames: Mapping[RecordType, pl.DataFrame]) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame(schema={"_row": pl.UInt32, "record_type": pl.String, **every_typed})
     frame = pl.concat(parts, how="diagonal_relaxed")
-    missing = [pl.lit(None, dtype=dtype).alias(name) for name, dtype in every_typed.items() if name not in frame.columns]
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in every_typed.items() if name not in frame.columns
+    ]
     return frame.with_columns(missing).with_row_index("_row")

@@ -618,10 +618,13 @@ def _career_quarters(contributions: pl.DataFrame) -> pl.DataFrame:
             .then(pl.lit(CareerQuarterReason.PAID.value))
             .otherwise(pl.lit(CareerQuarterReason.UNPAID.value)),
         )
+        .sort("person_id", "quarter")
     )
 
 
 # -- rows of the tables ---------------------------------------------------------------------------
+# Rows are written in person order: a dossier reads a person's rows together, and parent lookups
+# (foreign keys) and index builds are much cheaper on ordered rows.
 
 
 def _affiliation_rows(affiliations: pl.DataFrame) -> pl.DataFrame:
@@ -639,7 +642,7 @@ def _affiliation_rows(affiliations: pl.DataFrame) -> pl.DataFrame:
 
 
 def _income_rows(incomes: pl.DataFrame) -> pl.DataFrame:
-    return incomes.select(
+    return incomes.sort("person_id", "year", maintain_order=True).select(
         "person_id",
         "year",
         "amount_cents",
@@ -651,7 +654,7 @@ def _income_rows(incomes: pl.DataFrame) -> pl.DataFrame:
 
 
 def _contribution_rows(contributions: pl.DataFrame) -> pl.DataFrame:
-    return contributions.select(
+    return contributions.sort("person_id", "quarter_index", maintain_order=True).select(
         "person_id",
         pl.col("fund").alias("fund_code"),
         "quarter",
@@ -664,10 +667,12 @@ def _contribution_rows(contributions: pl.DataFrame) -> pl.DataFrame:
 
 
 def _payment_rows(payments: pl.DataFrame) -> pl.DataFrame:
-    return payments.select("person_id", pl.col("fund").alias("fund_code"), "payment_date", "amount_cents", "quarter")
+    return payments.sort("person_id", "payment_date", maintain_order=True).select(
+        "person_id", pl.col("fund").alias("fund_code"), "payment_date", "amount_cents", "quarter"
+    )
 
 
 def _event_rows(events: pl.DataFrame) -> pl.DataFrame:
-    return events.select(
+    return events.sort("person_id", "event_date", maintain_order=True).select(
         "person_id", "event_type", "event_date", "child_national_number", pl.lit("{}").alias("details")
     )

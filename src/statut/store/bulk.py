@@ -23,7 +23,8 @@ the rows in the order they were written, which is primary-key order on both data
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import chain
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -41,6 +42,8 @@ from statut.store.pg_binary import COPY_HEADER, COPY_TRAILER, PgType, encode_row
 from statut.store.types import UtcDateTime
 
 SQLITE_CHUNK_ROWS = 50_000
+SQLITE_ROWS_PER_STATEMENT = 100
+SQLITE_MAX_VARIABLES = 32_766  # SQLite's default limit since 3.32
 POSTGRESQL_CHUNK_ROWS = 250_000
 #: A load defers a table's indexes when it brings at least this many rows and at least as many
 #: rows as the table holds.
@@ -220,17 +223,26 @@ class BulkWriter:
         bound = [name for name in frame.columns if name not in constant_names]
         constants = {name: frame.get_column(name)[0] for name in frame.columns if name in constant_names}
         columns = ", ".join(f'"{name}"' for name in [*bound, *constants])
-        values = ", ".join(["?"] * len(bound) + [_sqlite_literal(value) for value in constants.values()])
-        statement = f'INSERT INTO "{table.name}" ({columns}) VALUES ({values})'
+        row = "(" + ", ".join(["?"] * len(bound) + [_sqlite_literal(value) for value in constants.values()]) + ")"
+        # Several rows per statement: the per-statement cost of SQLite is paid once per group.
+        per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // max(1, len(bound))))
+        prefix = f'INSERT INTO "{table.name}" ({columns}) VALUES '
+        statement = prefix + ", ".join([row] * per_statement)
+        width = len(bound) * per_statement
         connection: sqlite3.Connection = self._dbapi()
         cursor = connection.cursor()
         try:
-            stored = _sqlite_columns(frame.select(bound))
-            for offset in range(0, stored.height, SQLITE_CHUNK_ROWS):
-                chunk = stored.slice(offset, SQLITE_CHUNK_ROWS)
-                cursor.executemany(statement, zip(*(column.to_list() for column in chunk.iter_columns()), strict=True))
+            for offset in range(0, frame.height, SQLITE_CHUNK_ROWS):
+                chunk = _sqlite_columns(frame.select(bound).slice(offset, SQLITE_CHUNK_ROWS))
+                values = list(chain.from_iterable(zip(*(column.to_list() for column in chunk.iter_columns()), strict=True)))
+                whole = len(values) // width * width if width else 0
+                if whole:
+                    cursor.executemany(statement, (values[start : start + width] for start in range(0, whole, width)))
+                if whole < len(values) or not bound:
+                    rest = chunk.height - whole // max(1, len(bound))
+                    cursor.execute(prefix + ", ".join([row] * rest), values[whole:])
                 if progress is not None:
-                    progress(table.name, offset + chunk.height, stored.height)
+                    progress(table.name, offset + chunk.height, frame.height)
         finally:
             cursor.close()
         return frame_digest(frame)

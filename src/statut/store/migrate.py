@@ -37,13 +37,14 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:  # pragma: no cover - the package always ships migrations
+    """The latest revision; with several branches (one per capability) their heads, sorted, joined by ','."""
+    heads = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
+    if not heads:  # pragma: no cover - the package always ships migrations
         raise SchemaOutOfDateError("no migration found in statut/store/migrations")
-    return head
+    return ",".join(heads)
 
 
-def upgrade(target: str | URL | Engine, revision: str = "head") -> str:
+def upgrade(target: str | URL | Engine, revision: str = "heads") -> str:
     """Bring the database to ``revision`` (default: the latest) in one transaction; return the revision."""
     return _on_connection(target, lambda connection: _upgrade(connection, revision))
 
@@ -61,7 +62,9 @@ def downgrade(target: str | URL | Engine, revision: str) -> str:
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The database's revision; with several branches applied, their heads sorted and joined by ','."""
+    heads = sorted(MigrationContext.configure(connection).get_current_heads())
+    return ",".join(heads) if heads else None
 
 
 def require_current_schema(connection: Connection) -> None:

@@ -386,3 +386,8 @@ REGISTER_TABLES: tuple[Table, ...] = (
     ledger,
     ledger_head,
 )
+
+
+# The tables of later capabilities live in their own modules on the same metadata; importing them
+# here makes ``metadata`` complete for Alembic's comparison and for every test.
+from statut.store import access_tables, events_tables, ingestion_tables  # noqa: E402, F401

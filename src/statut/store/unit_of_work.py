@@ -23,11 +23,13 @@ from typing import Self
 from sqlalchemy import Connection, Engine, NestedTransaction
 from sqlalchemy.exc import OperationalError
 
+from statut.store.access_log import AccessLogRepository
 from statut.store.affiliations import AffiliationRepository
 from statut.store.bulk import BulkWriter
 from statut.store.careers import CareerRepository
 from statut.store.changes import Change, ChangeRepository, Clock, utc_now
 from statut.store.contributions import ContributionRepository
+from statut.store.decisions import DecisionRepository
 from statut.store.engine import SQLITE_BEGIN_OPTION, describe_url, first_line
 from statut.store.enterprises import EnterpriseRepository
 from statut.store.errors import DatabaseUnavailableError, UnitOfWorkError
@@ -36,8 +38,12 @@ from statut.store.ids import IdAllocator
 from statut.store.incomes import IncomeRepository
 from statut.store.ledger import Ledger
 from statut.store.life_events import LifeEventRepository
+from statut.store.mandates import MandateRepository
+from statut.store.members import MemberRepository
+from statut.store.outbox import AnnouncingLedger, OutboxRepository
 from statut.store.payments import PaymentRepository
 from statut.store.persons import PersonRepository
+from statut.store.subscriptions import SubscriptionRepository
 
 
 class UnitOfWork:
@@ -55,6 +61,12 @@ class UnitOfWork:
     life_events: LifeEventRepository
     enterprises: EnterpriseRepository
     bulk: BulkWriter
+    mandates: MandateRepository
+    members: MemberRepository
+    access_log: AccessLogRepository
+    outbox: OutboxRepository
+    decisions: DecisionRepository
+    subscriptions: SubscriptionRepository
 
     def __init__(
         self,
@@ -160,7 +172,9 @@ class UnitOfWork:
     def _build_repositories(self, connection: Connection) -> None:
         ids = IdAllocator(connection)
         self.changes = ChangeRepository(connection, self.clock)
-        self.ledger = Ledger(connection, self.clock)
+        # Every ledger entry of a change also goes to the outbox, in this transaction (statut.store.outbox).
+        self.outbox = OutboxRepository(connection, self.clock)
+        self.ledger = AnnouncingLedger(connection, self.clock, self.outbox)
         self.funds = FundRepository(connection, self.ledger)
         self.persons = PersonRepository(connection, self.ledger, ids)
         self.affiliations = AffiliationRepository(connection, self.ledger, self.persons, self.funds, ids)
@@ -171,3 +185,8 @@ class UnitOfWork:
         self.life_events = LifeEventRepository(connection, self.ledger, self.persons)
         self.enterprises = EnterpriseRepository(connection, self.ledger)
         self.bulk = BulkWriter(connection, ids)
+        self.mandates = MandateRepository(connection, self.ledger)
+        self.members = MemberRepository(connection)
+        self.access_log = AccessLogRepository(connection)
+        self.decisions = DecisionRepository(connection, self.ledger)
+        self.subscriptions = SubscriptionRepository(connection, self.clock)

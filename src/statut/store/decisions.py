@@ -1,0 +1,220 @@
+"""Decisions on rights and dues, with their explanation (fr, nl, de, en) and their trigger.
+
+A decision is a projection of the ``decision.*`` ledger entries (and so of the
+``be.statut.decision.*`` events): :meth:`DecisionRepository.make` writes the row and the ledger
+entry (which the announcing ledger turns into the notification event) in one transaction;
+:meth:`DecisionRepository.project` applies an event's data to the table without announcing, which is
+what ``statut events replay`` uses to rebuild the table from the outbox.
+
+``decision_key`` (the kind and the triggering event id) is unique: a duplicate delivery of the
+trigger cannot make a second decision, even if a consumer's processed-event guard were bypassed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from statut.domain.errors import Conflict, NotFound
+from statut.store import events_tables as et
+from statut.store.changes import Change
+from statut.store.ledger import Ledger, canonical_json
+
+D = et.decision
+DECISION_SOURCE = "/statut/decisions"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    kind: str  # maternity_aid, final_contributions, bridging_right, pension_examination, dossier_closed
+    person_id: int
+    status: str  # proposed, granted, refused, pending_information, notified, closed, declined
+    outcome: str  # eligible, not_eligible, missing_data, computed, closed
+    source_event_id: str
+    reasons: tuple[str, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+    explanation: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    fund_code: str | None = None
+    decision_id: int | None = None
+    decided_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.source_event_id}"
+
+    def as_data(self) -> dict[str, Any]:
+        """The decision as event data (what replay projects back)."""
+        return {
+            "decision_id": self.decision_id,
+            "kind": self.kind,
+            "person_id": self.person_id,
+            "status": self.status,
+            "outcome": self.outcome,
+            "source_event_id": self.source_event_id,
+            "reasons": list(self.reasons),
+            "details": dict(self.details),
+            "explanation": {lang: list(lines) for lang, lines in self.explanation.items()},
+            "fund_code": self.fund_code,
+        }
+
+    def comparable(self) -> dict[str, Any]:
+        """Everything but the surrogate id and timestamps: what replay must reproduce."""
+        data = self.as_data()
+        del data["decision_id"]
+        return data
+
+
+def _decision(row: Row[Any]) -> Decision:
+    return Decision(
+        kind=row.kind,
+        person_id=int(row.person_id),
+        status=row.status,
+        outcome=row.outcome,
+        source_event_id=row.source_event_id,
+        reasons=tuple(json.loads(row.reasons)),
+        details=json.loads(row.details),
+        explanation=json.loads(row.explanation),
+        fund_code=row.fund_code,
+        decision_id=int(row.decision_id),
+        decided_at=row.decided_at,
+        updated_at=row.updated_at,
+    )
+
+
+class DecisionRepository:
+    def __init__(self, connection: Connection, ledger: Ledger) -> None:
+        self._connection = connection
+        self._ledger = ledger
+
+    def make(self, decision: Decision, change: Change) -> Decision:
+        """Store a decision and announce it (ledger entry -> ``be.statut.decision.made``)."""
+        if self.get_by_key(decision.key) is not None:
+            raise Conflict(f"decision {decision.key} already made", code="statut.conflict.decision")
+        stored = self._insert(decision, change.recorded_at)
+        self._ledger.record(
+            change,
+            action="decision.made",
+            entity_type="person",
+            entity_key=decision.person_id,
+            payload={**stored.as_data(), "source_uri": DECISION_SOURCE},
+        )
+        return stored
+
+    def set_status(self, decision_id: int, status: str, change: Change, *, details: Mapping[str, Any] | None = None,
+                   outcome: str | None = None, reasons: Sequence[str] | None = None,
+                   explanation: Mapping[str, Sequence[str]] | None = None) -> Decision:
+        """Move a decision on (the mother confirms, the fund notifies); announced as ``decision.<status>``."""
+        current = self.get_or_raise(decision_id)
+        values: dict[str, Any] = {"status": status, "updated_at": change.recorded_at}
+        if details is not None:
+            values["details"] = canonical_json({**current.details, **details})
+        if outcome is not None:
+            values["outcome"] = outcome
+        if reasons is not None:
+            values["reasons"] = canonical_json(list(reasons))
+        if explanation is not None:
+            values["explanation"] = canonical_json({lang: list(lines) for lang, lines in explanation.items()})
+        self._connection.execute(update(D).where(D.c.decision_id == decision_id).values(**values))
+        updated = self.get_or_raise(decision_id)
+        self._ledger.record(
+            change,
+            action=f"decision.{status}",
+            entity_type="person",
+            entity_key=updated.person_id,
+            payload={**updated.as_data(), "source_uri": DECISION_SOURCE},
+        )
+        return updated
+
+    # -- projection (replay) ----------------------------------------------------------------------
+
+    def project(self, data: Mapping[str, Any], moment: datetime) -> None:
+        """Apply a ``decision.*`` event's data: insert or update the row, announce nothing."""
+        decision = Decision(
+            kind=data["kind"],
+            person_id=int(data["person_id"]),
+            status=data["status"],
+            outcome=data["outcome"],
+            source_event_id=data["source_event_id"],
+            reasons=tuple(data.get("reasons", ())),
+            details=data.get("details", {}),
+            explanation=data.get("explanation", {}),
+            fund_code=data.get("fund_code"),
+        )
+        existing = self.get_by_key(decision.key)
+        if existing is None:
+            self._insert(decision, moment, decision_id=data.get("decision_id"))
+            return
+        self._connection.execute(
+            update(D)
+            .where(D.c.decision_key == decision.key)
+            .values(
+                status=decision.status,
+                outcome=decision.outcome,
+                reasons=canonical_json(list(decision.reasons)),
+                details=canonical_json(dict(decision.details)),
+                explanation=canonical_json({k: list(v) for k, v in decision.explanation.items()}),
+                updated_at=moment,
+            )
+        )
+
+    def delete_since(self, moment: datetime) -> int:
+        """Remove the decisions taken at or after ``moment`` (replay rebuilds them)."""
+        return int(self._connection.execute(delete(D).where(D.c.decided_at >= moment)).rowcount or 0)
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def get(self, decision_id: int) -> Decision | None:
+        row = self._connection.execute(select(D).where(D.c.decision_id == decision_id)).one_or_none()
+        return None if row is None else _decision(row)
+
+    def get_or_raise(self, decision_id: int) -> Decision:
+        found = self.get(decision_id)
+        if found is None:
+            raise NotFound(f"decision {decision_id} not found")
+        return found
+
+    def get_by_key(self, key: str) -> Decision | None:
+        row = self._connection.execute(select(D).where(D.c.decision_key == key)).one_or_none()
+        return None if row is None else _decision(row)
+
+    def for_person(self, person_id: int) -> list[Decision]:
+        rows = self._connection.execute(select(D).where(D.c.person_id == person_id).order_by(D.c.decision_id))
+        return [_decision(row) for row in rows]
+
+    def all(self, *, kind: str | None = None) -> list[Decision]:
+        query = select(D).order_by(D.c.decision_id)
+        if kind is not None:
+            query = query.where(D.c.kind == kind)
+        return [_decision(row) for row in self._connection.execute(query)]
+
+    def count(self, *, kind: str | None = None) -> int:
+        query = select(func.count()).select_from(D)
+        if kind is not None:
+            query = query.where(D.c.kind == kind)
+        return int(self._connection.execute(query).scalar_one())
+
+    def _insert(self, decision: Decision, moment: datetime, decision_id: int | None = None) -> Decision:
+        values: dict[str, Any] = {
+            "decision_key": decision.key,
+            "person_id": decision.person_id,
+            "fund_code": decision.fund_code,
+            "kind": decision.kind,
+            "status": decision.status,
+            "outcome": decision.outcome,
+            "reasons": canonical_json(list(decision.reasons)),
+            "details": canonical_json(dict(decision.details)),
+            "explanation": canonical_json({lang: list(lines) for lang, lines in decision.explanation.items()}),
+            "source_event_id": decision.source_event_id,
+            "decided_at": moment,
+            "updated_at": moment,
+        }
+        if decision_id is not None:
+            values["decision_id"] = decision_id
+        new_id = self._connection.execute(insert(D).values(**values).returning(D.c.decision_id)).scalar_one()
+        return self.get_or_raise(int(new_id))
