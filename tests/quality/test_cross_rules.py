@@ -266,3 +266,11 @@ def test_unrelated_register_rows_change_nothing() -> None:
     small = validate(records, register(("F102", "X9", MARIE, date(2000, 1, 1), None)))
     assert rule_ids(small) == set()
     assert set(small.outcomes["outcome"]) == {"accepted"}
+
+
+def test_register_needs_of_a_raw_batch_without_the_working_frame() -> None:
+    from statut.quality.validation import register_needs_of
+
+    needs = register_needs_of(read([person(national_number=" 85.07.30-033.28"), contribution(record_id=" C1 ")]))
+    assert needs.national_numbers.to_list() == [JEAN]
+    assert needs.record_ids.to_list() == ["C1", "P1"]

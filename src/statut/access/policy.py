@@ -149,10 +149,12 @@ def decide_fund(actor: Actor, action: Action, fund_code: str, purpose: str | Non
     return deny("not_a_fund_action")
 
 
-def decide_counter_mandate(actor: Actor, subject: DossierSubject) -> Decision:
-    """May ``actor`` register, at their fund's counter, a mandate signed on paper by ``subject``?"""
+def decide_counter_mandate(actor: Actor, fund_code: str, subject: DossierSubject) -> Decision:
+    """May ``actor`` register, at the counter of ``fund_code``, a mandate signed on paper by ``subject``?"""
     if actor.role is not Role.FUND_AGENT:
         return deny("fund_agents_only")
+    if actor.fund_code != fund_code:
+        return deny("other_fund")
     if not subject.exists or actor.fund_code not in subject.current_funds:
         return deny("not_a_current_member", conceal=True)
     return allow("fund_current_member", LegalBasis.FUND_TASK, frozenset())

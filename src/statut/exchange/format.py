@@ -5,7 +5,7 @@ Every record carries ``record_type`` and the fund's own ``record_id`` (unique wi
 report can point at it and a later correction can replace it) and the person's ``national_number``.
 A CSV file has the union header below (columns a type does not use stay empty); a JSON Lines record
 has only the fields of its type. docs/exchange-format.md is written from this module, and
-``statut exchange schema`` prints the machine-readable JSON Schema.
+``statut synth schema`` prints the machine-readable JSON Schema.
 
 Everything else (synthetic files, the ingestion gate, the rule catalogue) reads the column list from
 here, so the format is defined once.

@@ -8,6 +8,7 @@ Babel (fr_BE, nl_BE, de_BE, en_GB).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -17,6 +18,7 @@ from importlib import resources
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency as babel_format_currency
 from babel.support import Translations
@@ -35,27 +37,15 @@ def read_catalog(lang: str) -> Catalog:
         return read_po(handle, locale=LOCALES[lang])
 
 
-class _CatalogTranslations(Translations):
-    def __init__(self, catalog: Catalog) -> None:
-        super().__init__()
-        self._catalog = {}
-        for message in catalog:
-            if not message.id or message.fuzzy:
-                continue
-            if isinstance(message.id, tuple):
-                for index, text in enumerate(message.string):
-                    if text:
-                        self._catalog[(message.id[0], index)] = text
-            elif message.string:
-                self._catalog[message.id] = message.string
-        self.plural = catalog.plural_func  # type: ignore[assignment]
-
-
 @cache
 def translations(lang: str) -> Translations:
     if lang not in LANGUAGES:
         lang = "en"
-    return _CatalogTranslations(read_catalog(lang))
+    # Compiled in memory from the .po file: fuzzy entries are left out, as gettext would.
+    buffer = io.BytesIO()
+    write_mo(buffer, read_catalog(lang), use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer)
 
 
 def negotiate(accept_language: str | None, preferred: str | None = None, default: str = "fr") -> str:

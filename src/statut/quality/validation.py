@@ -31,7 +31,8 @@ from statut.exchange.format import RecordType
 from statut.exchange.frames import FRAME_SCHEMAS, conform, empty_frame
 from statut.quality.batch_rules import BatchInputs
 from statut.quality.catalogue import Catalogue, Rule, Severity, Stage, catalogue
-from statut.quality.cross_rules import CrossInputs, RegisterFrames
+from statut.quality.cross_rules import CrossInputs, RegisterFrames, RegisterNeeds, register_needs
+from statut.quality.identifiers import PYTHON_WHITESPACE, compact_person_number
 from statut.quality.reconciliation import UNKNOWN_TYPE, Reconciliation, TypeTotals, raw_totals, totals_of
 from statut.quality.registry import CheckContext
 from statut.quality.working import text_column, working_frame
@@ -149,6 +150,16 @@ class ValidationResult:
         ).get_column("record_id")
 
 
+def register_needs_of(raw_batch: RawBatch) -> RegisterNeeds:
+    """What the gate must fetch from the store before validating this batch (see RegisterNeeds):
+    computed on the two key columns only, without building the whole working frame."""
+    keys = raw_batch.records.select(
+        compact_person_number(pl.col("national_number").str.strip_chars(PYTHON_WHITESPACE)).alias("national_number"),
+        pl.col("record_id").str.strip_chars(PYTHON_WHITESPACE).alias("record_id"),
+    )
+    return register_needs(keys.with_columns(pl.col(c).replace("", None) for c in keys.columns))
+
+
 def validate_batch(
     raw_batch: RawBatch,
     fund_code: str,
@@ -159,9 +170,8 @@ def validate_batch(
 ) -> ValidationResult:
     """Run the catalogue over a batch read by statut.exchange.batch_reader.read_batch.
 
-    ``register_frames``: the register's current state as typed frames per record type (see
-    statut.quality.cross_rules.register_needs for what must be in them); None or {} for an empty
-    register. ``today`` is the day of the check (dates in the future are judged against it).
+    ``register_frames``: the register's current state as typed frames per record type, at least the
+    rows named by :func:`register_needs_of` (any superset works); None or {} for an empty register. ``today`` is the day of the check (dates in the future are judged against it).
     """
     cat = rules or catalogue()
     ctx = CheckContext(today=today, fund_code=fund_code)

@@ -220,3 +220,90 @@ __all__ = [
     "subscribe_nats",
     "subscribe_webhook",
 ]
+
+
+# -- demo --------------------------------------------------------------------------------------------
+
+
+class CapturingWebhookSender:
+    """A webhook sender that keeps the signed requests instead of posting them (the demo without a
+    fund system listening): same body, same headers as :class:`WebhookSender`."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def send(self, subscription: Subscription, records: Sequence[OutboxRecord]) -> list[str | None]:
+        from statut.events.cloudevents import encode, to_cloudevent
+        from statut.events.signing import SIGNATURE_HEADER, signature_header
+
+        for record in records:
+            body = encode(to_cloudevent(record, include_national_number=subscription.entitled_national_number))
+            self.requests.append(
+                {"url": subscription.target, "subscription": subscription.name, "type": record.event_type,
+                 "headers": {SIGNATURE_HEADER: signature_header(subscription.secret, body)}, "body": body.decode()}
+            )
+        return [None] * len(records)
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class BirthDemo:
+    mother_number: str
+    mother_id: int
+    fund_code: str
+    events: list[str]
+    decision: Decision
+    webhooks: list[dict[str, Any]]
+
+
+def demonstrate_birth(engine: Engine, *, fund_code: str = "F101", webhook_url: str | None = None, birth_date: date | None = None) -> BirthDemo:
+    """A birth in the National Register feed becomes a maternity-aid proposal for the mother through
+    her fund, and a signed webhook to that fund (what ``statut demo`` shows).
+
+    Creates a self-employed mother affiliated to ``fund_code`` (or reuses the demo mother), drops a
+    one-line national-register feed, runs the relay once. Without ``webhook_url`` the fund's webhook
+    requests are captured instead of posted.
+    """
+    from statut.domain.calendar import DateRange
+    from statut.domain.entities import Address, Affiliation, Capacity, Language, Person
+    from statut.domain.identifiers import Sex, national_number_check_digits, parse_person_number
+    from statut.events.synthetic_feeds import child_number
+    from statut.services import feeds
+
+    born = birth_date or date.today()
+    first_nine = "910412" + "998"
+    mother = Person(
+        number=parse_person_number(first_nine + national_number_check_digits(first_nine, False)),
+        last_name="Peeters", first_name="Emma", birth_date=date(1991, 4, 12), sex=Sex.FEMALE,
+        language=Language.NL, address=Address("9000", "Gent"),
+    )
+    subscription_name = f"demo-fund-{fund_code.lower()}"
+    with UnitOfWork(engine) as uow:
+        mother_id = uow.persons.find_id(mother.number.value)
+        if mother_id is None:
+            change = uow.record_change(actor="demo", reason="demo: a self-employed mother", source="demo")
+            mother_id = uow.persons.add(mother, change)
+            uow.affiliations.add(Affiliation(mother.number.value, fund_code, Capacity.MAIN, DateRange(date(2016, 1, 1), None)), change)
+        if uow.subscriptions.by_name(subscription_name) is None:
+            subscribe_webhook(uow, subscription_name, webhook_url or "https://fund.example/statut-hook", fund_code=fund_code,
+                              type_prefixes=("be.statut.decision.",))
+        feed = (
+            "national_number,event_type,event_date,child_national_number,child_at_mother_address\n"
+            f"{mother.number.value},birth,{born.isoformat()},{child_number(born, 7, female=True)},yes\n"
+        ).encode()
+        feeds.ingest_file(uow, "national_register", feed, actor="national-register")
+        uow.commit()
+    capture = CapturingWebhookSender()
+    relay = build_relay(engine, extra_senders=None if webhook_url else {"webhook": capture})
+    try:
+        relay.drain(max_passes=20)
+    finally:
+        relay.close()
+    with UnitOfWork(engine, read_only=True) as uow:
+        decision = [d for d in uow.decisions.for_person(mother_id) if d.kind == "maternity_aid"][-1]
+        from statut.store.outbox import person_subject
+
+        events = [e.event_type for e in uow.outbox.for_subject(person_subject(mother_id))]
+    return BirthDemo(mother.number.value, mother_id, fund_code, events, decision, capture.requests)

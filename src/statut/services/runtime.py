@@ -81,6 +81,7 @@ class Runtime:
 
 
 def register_summary(uow: UnitOfWork) -> RegisterSummary:
+    head = uow.ledger.head()
     return RegisterSummary(
         people=uow.persons.count(),
         affiliations=uow.affiliations.count(),
@@ -90,5 +91,5 @@ def register_summary(uow: UnitOfWork) -> RegisterSummary:
         career_quarters=uow.careers.count(),
         life_events=uow.life_events.count(),
         funds=len(uow.funds.all()),
-        ledger_entries=uow.ledger.count(),
+        ledger_entries=head.seq if head is not None else 0,
     )

@@ -87,6 +87,12 @@ class CareerRepository:
         value = "" if number is None else number.value
         return [versioned(row, _career_quarter(row, value)) for row in rows]
 
+    def count(self, *, current_only: bool = True) -> int:
+        query = select(func.count()).select_from(CQ)
+        if current_only:
+            query = query.where(current(CQ))
+        return int(self._connection.execute(query).scalar_one())
+
     def counting_quarters(self, person_id: int) -> int:
         return int(
             self._connection.execute(

@@ -88,3 +88,15 @@ class MemberRepository:
             .order_by(A.c.fund_code, A.c.capacity)
         )
         return [AffiliationCount(f, c, int(n)) for f, c, n in self._connection.execute(query)]
+
+    def first_member(self, day: date) -> tuple[int, str] | None:
+        """The person with the smallest id who is affiliated on ``day`` (the demo persona), and their number."""
+        query = (
+            select(A.c.person_id, PI.c.value)
+            .join(PI, and_(PI.c.person_id == A.c.person_id, bt.current(PI)))
+            .where(_in_force(day))  # type: ignore[arg-type]
+            .order_by(A.c.person_id, PI.c.kind.desc())
+            .limit(1)
+        )
+        row = self._connection.execute(query).first()
+        return None if row is None else (int(row[0]), str(row[1]))

@@ -1,0 +1,115 @@
+"""FastAPI dependencies of the platform API: the runtime, the caller, the purpose, rate limits.
+
+Aliases (``CurrentActor``, ``Access``, ``Purpose``, ``RequestId``) keep the routes short. The actor
+comes from the verified bearer token only; nothing in the request body or query can change who the
+caller is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from statut.access.errors import InvalidCursor, PreconditionRequired, TokenRejected
+from statut.access.identity import Actor
+from statut.api.health import RuntimeDep
+from statut.services.identity import AccessRuntime
+
+__all__ = ["Access", "CurrentActor", "Purpose", "RequestId", "RuntimeDep", "WriteActor"]
+
+log = logging.getLogger("statut.api.access")
+bearer = HTTPBearer(auto_error=False, description="An OpenID Connect access token (JWT, RS256 or ES256).")
+_PURPOSE_CHARS = re.compile(r"^[^\x00-\x1f\x7f]*$")
+
+
+def get_access(request: Request) -> AccessRuntime:
+    access: AccessRuntime = request.app.state.access
+    return access
+
+
+Access = Annotated[AccessRuntime, Depends(get_access)]
+
+
+def get_request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+RequestId = Annotated[str | None, Depends(get_request_id)]
+
+
+def current_actor(
+    request: Request,
+    access: Access,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise TokenRejected("send an access token: Authorization: Bearer <token>")
+    actor = access.authenticate(credentials.credentials)
+    log.info("request by %s", actor.key, extra={"request_id": get_request_id(request), "actor": actor.key})
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def write_actor(actor: CurrentActor, access: Access) -> Actor:
+    """The caller of a write route, after their rate limit."""
+    access.limiter.hit("write", actor.key)
+    return actor
+
+
+WriteActor = Annotated[Actor, Depends(write_actor)]
+
+
+def stated_purpose(
+    x_statut_purpose: Annotated[
+        str | None,
+        Header(description="Why the data are consulted (required of institution agents, logged for everyone).", max_length=200),
+    ] = None,
+    purpose: Annotated[str | None, Query(description="Alternative to the X-Statut-Purpose header.", max_length=200)] = None,
+) -> str | None:
+    value = (x_statut_purpose or purpose or "").strip()
+    if not value or not _PURPOSE_CHARS.match(value):
+        return None
+    return value
+
+
+Purpose = Annotated[str | None, Depends(stated_purpose)]
+
+
+def required_if_match(if_match: Annotated[str | None, Header(description="The ETag of the version you read.")] = None) -> str:
+    if not if_match or not if_match.strip():
+        raise PreconditionRequired("send If-Match with the ETag of the version you read")
+    return if_match.strip()
+
+
+IfMatch = Annotated[str, Depends(required_if_match)]
+
+
+def etag_of(version_id: int) -> str:
+    return f'"v{version_id}"'
+
+
+def expected_version(if_match: str) -> int | None:
+    """The version an If-Match names (``"v42"``); None for ``*`` (any current version); -1 when no tag
+    is one of ours, which no version matches (so the change is refused with 412)."""
+    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    if "*" in tags:
+        return None
+    for tag in tags:
+        if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit() and len(tag) < 24:
+            return int(tag[2:-1])
+    return -1
+
+
+def decode_after(access: AccessRuntime, scope: str, cursor: str | None, key: str, kind: type) -> object | None:
+    if cursor is None:
+        return None
+    value = access.cursors.decode(scope, cursor).get(key)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise InvalidCursor("cursor: not a cursor of this list")
+    return value

@@ -1,0 +1,143 @@
+"""``statut events``: run the relay, ingest feeds, dead letters and redelivery, replay, subscriptions.
+
+Thin: each command parses its options and calls statut.services.events / statut.services.feeds.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from statut.cli.db import DatabaseOption, run_or_exit
+from statut.services import UnitOfWork, open_engine
+from statut.services import events as service
+from statut.services import feeds
+from statut.services.decisions import announce_pension_ages
+from statut.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, help="Domain events: relay, feeds, dead letters, replay.")
+
+
+@app.command("relay")
+def relay(
+    database: DatabaseOption = None,
+    nats: Annotated[bool, typer.Option("--nats/--no-nats", help="Also publish to NATS JetStream (STATUT_NATS_URL).")] = False,
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is deliverable now, then exit.")] = False,
+    backoff: Annotated[float, typer.Option("--backoff", help="Base of the exponential backoff, seconds.")] = 1.0,
+) -> None:
+    """Run the relay: outbox -> handlers, webhooks (and NATS), at least once, until SIGTERM/SIGINT."""
+    nats_url = Settings().nats_url if nats else None
+    with open_engine(database) as engine:
+        if once:
+            stats = run_or_exit(lambda: service.drain(engine, nats_url=nats_url, backoff_base=backoff))
+        else:
+            stop = threading.Event()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stop.set())
+            typer.echo("relay running; Ctrl-C to stop", err=True)
+            stats = run_or_exit(lambda: service.run_relay(engine, stop, nats_url=nats_url, backoff_base=backoff))
+    typer.echo(f"fanned out {stats.fanned_out}, delivered {stats.delivered}, failed attempts {stats.failed}, dead letters {stats.dead}")
+
+
+@app.command("feed")
+def feed(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV feed file.")],
+    kind: Annotated[str, typer.Option("--kind", help="national_register, tax_authority or enterprise_register.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Ingest a feed file: each new fact becomes a change of the register (and so an event)."""
+    with open_engine(database) as engine, UnitOfWork(engine) as uow:
+        result = run_or_exit(lambda: feeds.ingest_file(uow, kind, path))
+        uow.commit()
+    typer.echo(f"{kind}: {result.recorded} recorded, {result.skipped} skipped (unknown person or already known)")
+
+
+@app.command("synthetic-feed")
+def synthetic_feed(
+    kind: Annotated[str, typer.Option("--kind")],
+    out: Annotated[Path, typer.Argument(help="CSV file to write.")],
+    database: DatabaseOption = None,
+    count: Annotated[int, typer.Option("--count")] = 100,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Write a synthetic feed file for the people of the register."""
+    with open_engine(database) as engine, UnitOfWork(engine, read_only=True) as uow:
+        rows = run_or_exit(lambda: feeds.write_synthetic_feed(uow, kind, out, count=count, seed=seed))
+    typer.echo(f"{rows} rows written to {out}")
+
+
+@app.command("pension-scan")
+def pension_scan(
+    database: DatabaseOption = None,
+    today: Annotated[str | None, typer.Option("--today", help="YYYY-MM-DD (default: today).")] = None,
+) -> None:
+    """Announce the people reaching the legal pension age within six months (a daily job)."""
+    day = date.fromisoformat(today) if today else date.today()
+    with open_engine(database) as engine, UnitOfWork(engine) as uow:
+        announced = run_or_exit(lambda: announce_pension_ages(uow, day))
+        uow.commit()
+    typer.echo(f"{len(announced)} people announced")
+
+
+@app.command("deadletters")
+def deadletters(database: DatabaseOption = None) -> None:
+    """List the dead letters: deliveries that failed every attempt."""
+    with open_engine(database) as engine, UnitOfWork(engine, read_only=True) as uow:
+        letters = run_or_exit(lambda: service.dead_letters(uow))
+    for letter in letters:
+        d = letter.delivery
+        typer.echo(f"{d.delivery_id}\t{letter.subscription}\t{letter.event_type}\t{letter.event_id}\t{d.attempts}\t{d.last_error}")
+    typer.echo(f"{len(letters)} dead letter(s)", err=True)
+
+
+@app.command("redeliver")
+def redeliver(
+    database: DatabaseOption = None,
+    delivery: Annotated[list[int] | None, typer.Option("--delivery", help="Delivery id (repeatable); default all.")] = None,
+    subscription: Annotated[str | None, typer.Option("--subscription")] = None,
+    since_position: Annotated[int | None, typer.Option("--since-position", help="Replay a subscriber from an outbox position.")] = None,
+) -> None:
+    """Put dead letters back in the queue (or replay a subscriber from a position)."""
+    with open_engine(database) as engine, UnitOfWork(engine) as uow:
+        count = run_or_exit(
+            lambda: service.redeliver(uow, delivery_ids=delivery or (), subscription=subscription, since_position=since_position)
+        )
+        uow.commit()
+    typer.echo(f"{count} deliveries queued again")
+
+
+@app.command("replay")
+def replay(
+    since: Annotated[str, typer.Option("--since", help="YYYY-MM-DD: rebuild the projections from this date.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Rebuild the decision projection from the outbox (the ledger's events) since a date."""
+    with open_engine(database) as engine, UnitOfWork(engine) as uow:
+        result = run_or_exit(lambda: service.replay(uow, date.fromisoformat(since)))
+        uow.commit()
+    typer.echo(f"replayed {result.events} decision events since {since}: {result.decisions} decisions")
+
+
+@app.command("subscribe")
+def subscribe(
+    name: Annotated[str, typer.Argument()],
+    url: Annotated[str, typer.Argument()],
+    database: DatabaseOption = None,
+    secret: Annotated[str | None, typer.Option("--secret")] = None,
+    fund: Annotated[str | None, typer.Option("--fund")] = None,
+    types: Annotated[list[str] | None, typer.Option("--type", help="Event type prefix (repeatable).")] = None,
+) -> None:
+    """Subscribe a fund system by webhook; prints the signing secret once."""
+    with open_engine(database) as engine, UnitOfWork(engine) as uow:
+        created = run_or_exit(lambda: service.subscribe_webhook(uow, name, url, secret=secret, fund_code=fund, type_prefixes=types or ()))
+        uow.commit()
+    typer.echo(f"subscription {created.subscription_id} {created.name}; secret: {created.secret}")
+
+
+if __name__ == "__main__":  # `python -m statut.cli.events` (tests run the relay as a subprocess)
+    app()
