@@ -171,7 +171,8 @@ def validate_batch(
     """Run the catalogue over a batch read by statut.exchange.batch_reader.read_batch.
 
     ``register_frames``: the register's current state as typed frames per record type, at least the
-    rows named by :func:`register_needs_of` (any superset works); None or {} for an empty register. ``today`` is the day of the check (dates in the future are judged against it).
+    rows named by :func:`register_needs_of` (any superset works); None or {} for an empty register.
+    ``today`` is the day of the check (dates in the future are judged against it).
     """
     cat = rules or catalogue()
     ctx = CheckContext(today=today, fund_code=fund_code)
