@@ -43,6 +43,7 @@ from statut.exchange.frames import conform
 _counter = itertools.count(1)
 FUNDS = ("F101", "F102", "F103", "F104", "F105", "F106", "F107", "F108", "F109")
 LAST_NAMES = ("Peeters", "Janssens", "Maes", "Dubois", "Lambert", "Dupont", "Wouters", "Goossens", "Müller", "Lejeune")
+FIRST_QUARTER_2024 = Quarter(2024, 1)
 FIRST_NAMES = ("Emma", "Noah", "Louise", "Arthur", "Olivia", "Jules", "Mila", "Lucas", "Léa", "Adam")
 
 
@@ -138,13 +139,15 @@ def make_income(
     source: IncomeSource = IncomeSource.TAX_AUTHORITY,
     status: IncomeStatus = IncomeStatus.DEFINITIVE,
 ) -> ProfessionalIncome:
-    return ProfessionalIncome(person=person.number.value, year=year, amount=Decimal(amount), source=source, status=status)
+    return ProfessionalIncome(
+        person=person.number.value, year=year, amount=Decimal(amount), source=source, status=status
+    )
 
 
 def make_contribution(
     person: Person,
     *,
-    quarter: Quarter = Quarter(2024, 1),
+    quarter: Quarter = FIRST_QUARTER_2024,
     fund: str = "F101",
     due: str = "871.71",
     paid: str = "0.00",
@@ -156,13 +159,24 @@ def make_contribution(
 
 
 def make_payment(
-    person: Person, *, fund: str = "F101", amount: str = "871.71", day: date = date(2024, 3, 15), quarter: Quarter | None = Quarter(2024, 1)
+    person: Person,
+    *,
+    fund: str = "F101",
+    amount: str = "871.71",
+    day: date = date(2024, 3, 15),
+    quarter: Quarter | None = FIRST_QUARTER_2024,
 ) -> Payment:
-    return Payment(person=person.number.value, fund_code=fund, payment_date=day, amount=Decimal(amount), quarter=quarter)
+    return Payment(
+        person=person.number.value, fund_code=fund, payment_date=day, amount=Decimal(amount), quarter=quarter
+    )
 
 
 def make_life_event(
-    person: Person, *, event_type: LifeEventType = LifeEventType.BIRTH, day: date = date(2023, 6, 1), child: str | None = None
+    person: Person,
+    *,
+    event_type: LifeEventType = LifeEventType.BIRTH,
+    day: date = date(2023, 6, 1),
+    child: str | None = None,
 ) -> LifeEvent:
     details = {"child_national_number": child} if child else {}
     return LifeEvent(person=person.number.value, event_type=event_type, event_date=day, details=details)

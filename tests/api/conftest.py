@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from statut.access.identity import Role
+from statut.access.rate_limit import Limit, RateLimiter
 from statut.api.app import create_app
 from statut.domain.calendar import Quarter
 from statut.domain.entities import CareerQuarter, CareerQuarterReason, ContributionStatus, LifeEventType, Person
@@ -82,13 +82,24 @@ def _populate(engine: Any) -> tuple[dict[str, Person], str]:
         alice = people["alice"]
         uow.affiliations.add(make_affiliation(alice, fund=F1, start=date(2015, 1, 1)), change)
         uow.affiliations.add(make_affiliation(people["bob"], fund=F2, start=date(2018, 1, 1)), change)
-        uow.affiliations.add(make_affiliation(people["carol"], fund=F1, start=date(2010, 1, 1), end=date(2020, 1, 1)), change)
+        uow.affiliations.add(
+            make_affiliation(people["carol"], fund=F1, start=date(2010, 1, 1), end=date(2020, 1, 1)), change
+        )
         uow.affiliations.add(make_affiliation(people["carol"], fund=F2, start=date(2020, 1, 1)), change)
-        uow.affiliations.add(make_affiliation(people["dave"], fund=F1, start=date(2005, 1, 1), end=date(2019, 1, 1)), change)
+        uow.affiliations.add(
+            make_affiliation(people["dave"], fund=F1, start=date(2005, 1, 1), end=date(2019, 1, 1)), change
+        )
         uow.incomes.add(make_income(alice, year=2023, amount="42000.00"), change)
         for number in range(1, 5):
             uow.contributions.add(
-                make_contribution(alice, quarter=Quarter(2023, number), fund=F1, due="871.71", paid="871.71", status=ContributionStatus.PAID),
+                make_contribution(
+                    alice,
+                    quarter=Quarter(2023, number),
+                    fund=F1,
+                    due="871.71",
+                    paid="871.71",
+                    status=ContributionStatus.PAID,
+                ),
                 change,
             )
         person_id = uow.persons.require_id(alice.number.value)
@@ -142,8 +153,18 @@ def role_claims(world_people: dict[str, Person]) -> dict[str, dict[str, Any]]:
         "stranger": {"sub": "stranger", "statut_role": citizen, "national_number": STRANGER},
         "agent_f1": {"sub": "agent1", "statut_role": Role.FUND_AGENT.value, "fund": F1},
         "agent_f2": {"sub": "agent2", "statut_role": Role.FUND_AGENT.value, "fund": F2},
-        "system_f1": {"sub": "client:fund-F101", "statut_role": Role.FUND_SYSTEM.value, "fund": F1, "client_id": "fund-F101"},
-        "system_f2": {"sub": "client:fund-F102", "statut_role": Role.FUND_SYSTEM.value, "fund": F2, "client_id": "fund-F102"},
+        "system_f1": {
+            "sub": "client:fund-F101",
+            "statut_role": Role.FUND_SYSTEM.value,
+            "fund": F1,
+            "client_id": "fund-F101",
+        },
+        "system_f2": {
+            "sub": "client:fund-F102",
+            "statut_role": Role.FUND_SYSTEM.value,
+            "fund": F2,
+            "client_id": "fund-F102",
+        },
         "institution": {"sub": "inasti1", "statut_role": Role.INSTITUTION_AGENT.value},
         "analyst": {"sub": "analyst1", "statut_role": Role.ANALYST.value},
     }
@@ -155,6 +176,8 @@ def world(database: RegisterDatabase, tmp_path_factory: pytest.TempPathFactory) 
     people, mandate_id = _populate(database.engine)
     data_dir: Path = tmp_path_factory.mktemp("data")
     app = create_app(Settings(database_url=database.url, data_dir=data_dir))
+    # Generous limits for the shared world; test_abuse.py checks the real ones on fresh applications.
+    app.state.access.limiter = RateLimiter({"token": Limit(10_000, 1_000), "write": Limit(10_000, 1_000)})
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             world = World(client, database.backend, people, mandate_id)

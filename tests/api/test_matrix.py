@@ -14,24 +14,61 @@ import pytest
 from tests.api.conftest import F1, ROLES, STRANGER, World
 
 # Column order of every row below.
-assert ROLES == ("alice", "bob", "accountant", "stranger", "agent_f1", "agent_f2", "system_f1", "system_f2", "institution", "analyst")
+assert ROLES == (
+    "alice",
+    "bob",
+    "accountant",
+    "stranger",
+    "agent_f1",
+    "agent_f2",
+    "system_f1",
+    "system_f2",
+    "institution",
+    "analyst",
+)
 
 EVIDENCE = {"sha256": "a" * 64, "reference": "F101/2026/000123"}
 
 #: route id -> (method, path template, body, extra headers, expected status per role in ROLES order)
 MATRIX: dict[str, tuple[str, str, Any, dict[str, str], tuple[int, ...]]] = {
-    "dossier alice": ("GET", "/api/v1/persons/{alice}/dossier", None, {}, (200, 404, 200, 404, 200, 404, 200, 404, 403, 403)),
-    "dossier bob": ("GET", "/api/v1/persons/{bob}/dossier", None, {}, (404, 200, 404, 404, 404, 200, 404, 200, 403, 403)),
+    "dossier alice": (
+        "GET",
+        "/api/v1/persons/{alice}/dossier",
+        None,
+        {},
+        (200, 404, 200, 404, 200, 404, 200, 404, 403, 403),
+    ),
+    "dossier bob": (
+        "GET",
+        "/api/v1/persons/{bob}/dossier",
+        None,
+        {},
+        (404, 200, 404, 404, 404, 200, 404, 200, 403, 403),
+    ),
     "dossier carol (moved F101 -> F102)": (
-        "GET", "/api/v1/persons/{carol}/dossier", None, {}, (404, 404, 404, 404, 404, 200, 404, 200, 403, 403),
+        "GET",
+        "/api/v1/persons/{carol}/dossier",
+        None,
+        {},
+        (404, 404, 404, 404, 404, 200, 404, 200, 403, 403),
     ),
     "dossier dave (former member)": (
-        "GET", "/api/v1/persons/{dave}/dossier", None, {}, (404, 404, 404, 404, 404, 404, 404, 404, 403, 403),
+        "GET",
+        "/api/v1/persons/{dave}/dossier",
+        None,
+        {},
+        (404, 404, 404, 404, 404, 404, 404, 404, 403, 403),
     ),
     "my dossier": ("GET", "/api/v1/me/dossier", None, {}, (200, 200, 404, 404, 403, 403, 403, 403, 403, 403)),
     "my access log": ("GET", "/api/v1/me/access-log", None, {}, (200, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
     "mandates I gave": ("GET", "/api/v1/me/mandates", None, {}, (200, 200, 404, 404, 403, 403, 403, 403, 403, 403)),
-    "mandates I received": ("GET", "/api/v1/me/mandates/received", None, {}, (200, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "mandates I received": (
+        "GET",
+        "/api/v1/me/mandates/received",
+        None,
+        {},
+        (200, 200, 200, 200, 403, 403, 403, 403, 403, 403),
+    ),
     "grant a mandate": (
         "POST",
         "/api/v1/me/mandates",
@@ -39,9 +76,19 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, str], tuple[int, ...]]] = {
         {},
         (201, 201, 404, 404, 403, 403, 403, 403, 403, 403),
     ),
-    "read a mandate": ("GET", "/api/v1/mandates/{mandate}", None, {}, (200, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    "read a mandate": (
+        "GET",
+        "/api/v1/mandates/{mandate}",
+        None,
+        {},
+        (200, 404, 200, 404, 404, 404, 404, 404, 404, 404),
+    ),
     "change a mandate without If-Match": (
-        "PATCH", "/api/v1/mandates/{mandate}", {"scopes": ["identity"]}, {}, (428,) * 10,
+        "PATCH",
+        "/api/v1/mandates/{mandate}",
+        {"scopes": ["identity"]},
+        {},
+        (428,) * 10,
     ),
     "change a mandate, stale If-Match": (
         "PATCH",
@@ -51,7 +98,11 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, str], tuple[int, ...]]] = {
         (412, 404, 404, 404, 403, 403, 403, 403, 403, 403),
     ),
     "revoke a mandate, stale If-Match": (
-        "POST", "/api/v1/mandates/{mandate}/revoke", None, {"If-Match": '"v0"'}, (412, 404, 404, 404, 403, 403, 403, 403, 403, 403),
+        "POST",
+        "/api/v1/mandates/{mandate}/revoke",
+        None,
+        {"If-Match": '"v0"'},
+        (412, 404, 404, 404, 403, 403, 403, 403, 403, 403),
     ),
     "register a mandate at F101's counter": (
         "POST",
@@ -67,9 +118,27 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, str], tuple[int, ...]]] = {
         {},
         (403, 403, 403, 403, 201, 403, 403, 403, 403, 403),
     ),
-    "members of F101": ("GET", "/api/v1/funds/F101/members", None, {}, (403, 403, 403, 403, 200, 403, 200, 403, 403, 403)),
-    "members of F102": ("GET", "/api/v1/funds/F102/members", None, {}, (403, 403, 403, 403, 403, 200, 403, 200, 403, 403)),
-    "aggregates": ("GET", "/api/v1/statistics/affiliations", None, {}, (403, 403, 403, 403, 403, 403, 403, 403, 200, 200)),
+    "members of F101": (
+        "GET",
+        "/api/v1/funds/F101/members",
+        None,
+        {},
+        (403, 403, 403, 403, 200, 403, 200, 403, 403, 403),
+    ),
+    "members of F102": (
+        "GET",
+        "/api/v1/funds/F102/members",
+        None,
+        {},
+        (403, 403, 403, 403, 403, 200, 403, 200, 403, 403),
+    ),
+    "aggregates": (
+        "GET",
+        "/api/v1/statistics/affiliations",
+        None,
+        {},
+        (403, 403, 403, 403, 403, 403, 403, 403, 200, 200),
+    ),
 }
 
 CASES = [(route, role, spec[4][index]) for route, spec in MATRIX.items() for index, role in enumerate(ROLES)]

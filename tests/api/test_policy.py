@@ -6,15 +6,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from statut.access.identity import Role
+from statut.domain.identifiers import Sex
 from tests.api.conftest import ACCOUNTANT, F1, World
 from tests.factories import national_number
-from statut.domain.identifiers import Sex
 
 FRIEND = national_number(date(1985, 2, 3), Sex.MALE, counter=222)
 
 
 def _grant(world: World, **body: object) -> dict[str, object]:
-    payload = {"mandatary_number": FRIEND, "mandatary_name": "Friend", "relationship": "other", "scopes": ["career"], **body}
+    payload = {
+        "mandatary_number": FRIEND,
+        "mandatary_name": "Friend",
+        "relationship": "other",
+        "scopes": ["career"],
+        **body,
+    }
     response = world.client.post("/api/v1/me/mandates", json=payload, headers=world.headers("alice"))
     assert response.status_code == 201, response.text
     assert response.headers["ETag"] == f'"v{response.json()["version"]}"'
@@ -38,16 +44,21 @@ def test_a_mandate_opens_only_its_scope_while_in_force_and_revocation_is_immedia
     dossier = response.json()
     assert dossier["sections"] == ["career"]
     assert dossier["career"] is not None
-    assert dossier["person"] is None and dossier["incomes"] is None and dossier["contribution_account"] is None
+    assert dossier["person"] is None
+    assert dossier["incomes"] is None
+    assert dossier["contribution_account"] is None
 
     url = f"/api/v1/mandates/{mandate['mandate_id']}"
     assert world.client.post(url + "/revoke", headers=world.headers("alice")).status_code == 428
     revoked = world.client.post(url + "/revoke", headers=world.headers("alice", **{"If-Match": str(mandate["etag"])}))
     assert revoked.status_code == 200
-    assert revoked.json()["status"] == "revoked" and revoked.json()["in_force"] is False
+    assert revoked.json()["status"] == "revoked"
+    assert revoked.json()["in_force"] is False
     assert _alice_dossier(world, _friend(world)) == 404
     # The old ETag is stale now.
-    again = world.client.patch(url, json={"scopes": ["rights"]}, headers=world.headers("alice", **{"If-Match": str(mandate["etag"])}))
+    again = world.client.patch(
+        url, json={"scopes": ["rights"]}, headers=world.headers("alice", **{"If-Match": str(mandate["etag"])})
+    )
     assert again.status_code == 412
 
 
@@ -69,7 +80,8 @@ def test_an_expired_or_future_mandate_gives_nothing(world: World) -> None:
     assert changed.headers["ETag"] != future["etag"]
     assert _alice_dossier(world, _friend(world)) == 200
     world.client.post(
-        f"/api/v1/mandates/{future['mandate_id']}/revoke", headers=world.headers("alice", **{"If-Match": changed.headers["ETag"]})
+        f"/api/v1/mandates/{future['mandate_id']}/revoke",
+        headers=world.headers("alice", **{"If-Match": changed.headers["ETag"]}),
     )
     assert _alice_dossier(world, _friend(world)) == 404
 
@@ -84,7 +96,13 @@ def test_invalid_mandates_are_refused(world: World) -> None:
         {"relationship": "boss"},
         {"unexpected": True},
     ):
-        payload = {"mandatary_number": FRIEND, "mandatary_name": "F", "relationship": "other", "scopes": ["career"], **body}
+        payload = {
+            "mandatary_number": FRIEND,
+            "mandatary_name": "F",
+            "relationship": "other",
+            "scopes": ["career"],
+            **body,
+        }
         response = world.client.post("/api/v1/me/mandates", json=payload, headers=world.headers("alice"))
         assert response.status_code in (400, 422), (body, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
@@ -118,14 +136,19 @@ def test_search_and_pagination_stay_within_the_fund(world: World) -> None:
     assert sorted(names("F102", "agent_f2")) == ["Bosmans", "Claes"]
 
     first = client.get("/api/v1/funds/F102/members", params={"limit": 1}, headers=world.headers("agent_f2")).json()
-    assert len(first["items"]) == 1 and first["next_cursor"]
+    assert len(first["items"]) == 1
+    assert first["next_cursor"]
     second = client.get(
-        "/api/v1/funds/F102/members", params={"limit": 1, "cursor": first["next_cursor"]}, headers=world.headers("agent_f2")
+        "/api/v1/funds/F102/members",
+        params={"limit": 1, "cursor": first["next_cursor"]},
+        headers=world.headers("agent_f2"),
     ).json()
     assert second["items"][0]["last_name"] != first["items"][0]["last_name"]
     assert second["next_cursor"] is None
     # A cursor of F102's list is worthless elsewhere, and a forged one is refused.
-    stolen = client.get("/api/v1/funds/F101/members", params={"cursor": first["next_cursor"]}, headers=world.headers("agent_f1"))
+    stolen = client.get(
+        "/api/v1/funds/F101/members", params={"cursor": first["next_cursor"]}, headers=world.headers("agent_f1")
+    )
     assert stolen.status_code == 400
     assert stolen.json()["code"] == "statut.invalid.cursor"
     forged = first["next_cursor"][:-2] + ("AA" if not first["next_cursor"].endswith("AA") else "BB")
@@ -137,7 +160,8 @@ def test_aggregates_suppress_small_cells(world: World) -> None:
     response = world.client.get("/api/v1/statistics/affiliations", headers=world.headers("analyst"))
     assert response.status_code == 200
     cells = response.json()["cells"]
-    assert cells and all(cell["people"] is None for cell in cells)  # fewer than 10 people everywhere
+    assert cells
+    assert all(cell["people"] is None for cell in cells)
 
 
 def test_institution_states_a_purpose_and_the_person_sees_it(world: World) -> None:
@@ -148,25 +172,38 @@ def test_institution_states_a_purpose_and_the_person_sees_it(world: World) -> No
     )
     assert response.status_code == 200
     assert response.json()["access_reason"] == "institution_with_purpose"
-    by_query = world.client.get(f"/api/v1/persons/{number}/dossier", params={"purpose": "audit of F101"}, headers=world.headers("institution"))
+    by_query = world.client.get(
+        f"/api/v1/persons/{number}/dossier", params={"purpose": "audit of F101"}, headers=world.headers("institution")
+    )
     assert by_query.status_code == 200
-    too_short = world.client.get(f"/api/v1/persons/{number}/dossier", headers=world.headers("institution", **{"X-Statut-Purpose": "x"}))
+    too_short = world.client.get(
+        f"/api/v1/persons/{number}/dossier", headers=world.headers("institution", **{"X-Statut-Purpose": "x"})
+    )
     assert too_short.status_code == 403
     assert too_short.json()["code"] == "statut.forbidden.purpose_required"
 
     agent = world.client.get(
-        f"/api/v1/persons/{number}/dossier", headers=world.headers("agent_f1", **{"X-Statut-Purpose": "phone call of the member"})
+        f"/api/v1/persons/{number}/dossier",
+        headers=world.headers("agent_f1", **{"X-Statut-Purpose": "phone call of the member"}),
     )
     assert agent.status_code == 200
 
-    log = world.client.get("/api/v1/me/access-log", params={"limit": 200}, headers=world.headers("alice")).json()["items"]
+    log = world.client.get("/api/v1/me/access-log", params={"limit": 200}, headers=world.headers("alice")).json()[
+        "items"
+    ]
     institution = [item for item in log if item["role"] == "institution_agent"]
-    assert institution and institution[-1]["purpose"] != "" and any(item["purpose"] == purpose for item in institution)
+    assert institution
+    assert institution[-1]["purpose"] != ""
+    assert any(item["purpose"] == purpose for item in institution)
     assert all("GDPR art. 6(1)(e)" in item["legal_basis"] for item in institution)
     fund = [item for item in log if item["purpose"] == "phone call of the member"]
-    assert fund and fund[0]["fund_code"] == F1 and fund[0]["role"] == "fund_agent"
+    assert fund
+    assert fund[0]["fund_code"] == F1
+    assert fund[0]["role"] == "fund_agent"
     # Bob's log knows nothing of the reads of Alice's dossier.
-    bob_log = world.client.get("/api/v1/me/access-log", params={"limit": 200}, headers=world.headers("bob")).json()["items"]
+    bob_log = world.client.get("/api/v1/me/access-log", params={"limit": 200}, headers=world.headers("bob")).json()[
+        "items"
+    ]
     assert not any(item["purpose"] == purpose for item in bob_log)
 
 
@@ -174,7 +211,8 @@ def test_the_access_log_pages_newest_first(world: World) -> None:
     for _ in range(3):
         world.client.get("/api/v1/me/dossier", headers=world.headers("alice"))
     first = world.client.get("/api/v1/me/access-log", params={"limit": 2}, headers=world.headers("alice")).json()
-    assert len(first["items"]) == 2 and first["items"][0]["seq"] > first["items"][1]["seq"]
+    assert len(first["items"]) == 2
+    assert first["items"][0]["seq"] > first["items"][1]["seq"]
     following = world.client.get(
         "/api/v1/me/access-log", params={"limit": 2, "cursor": first["next_cursor"]}, headers=world.headers("alice")
     ).json()
@@ -193,7 +231,9 @@ def test_counter_mandate_keeps_its_evidence(world: World) -> None:
     response = world.client.post(f"/api/v1/funds/{F1}/counter-mandates", json=body, headers=world.headers("agent_f1"))
     assert response.status_code == 201, response.text
     created = response.json()
-    assert created["channel"] == "counter" and created["fund_code"] == F1 and created["evidence_sha256"] == "b" * 64
+    assert created["channel"] == "counter"
+    assert created["fund_code"] == F1
+    assert created["evidence_sha256"] == "b" * 64
     # Alice sees it among the mandates she gave; the accountant among those received.
     given = world.client.get("/api/v1/me/mandates", headers=world.headers("alice")).json()["items"]
     assert created["mandate_id"] in [m["mandate_id"] for m in given]
@@ -201,9 +241,19 @@ def test_counter_mandate_keeps_its_evidence(world: World) -> None:
     assert created["mandate_id"] in [m["mandate_id"] for m in received]
     # An F101 agent cannot register one for Bob (F102): the same answer as for a stranger.
     body["person_number"] = world.number("bob")
-    assert world.client.post(f"/api/v1/funds/{F1}/counter-mandates", json=body, headers=world.headers("agent_f1")).status_code == 404
+    assert (
+        world.client.post(
+            f"/api/v1/funds/{F1}/counter-mandates", json=body, headers=world.headers("agent_f1")
+        ).status_code
+        == 404
+    )
     body["evidence"] = {"sha256": "not-a-hash", "reference": "x"}
-    assert world.client.post(f"/api/v1/funds/{F1}/counter-mandates", json=body, headers=world.headers("agent_f1")).status_code == 422
+    assert (
+        world.client.post(
+            f"/api/v1/funds/{F1}/counter-mandates", json=body, headers=world.headers("agent_f1")
+        ).status_code
+        == 422
+    )
 
 
 def test_every_read_and_change_is_in_a_ledger_that_verifies(world: World) -> None:
@@ -219,4 +269,5 @@ def test_every_read_and_change_is_in_a_ledger_that_verifies(world: World) -> Non
     reads = [entry for entry in entries if entry.action == "personal_data.read"]
     # No personal data of the person read in the payload: no national number, no name.
     for entry in reads:
-        assert world.number("alice") not in entry.payload and "Aerts" not in entry.payload
+        assert world.number("alice") not in entry.payload
+        assert "Aerts" not in entry.payload

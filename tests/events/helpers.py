@@ -18,7 +18,9 @@ from statut.store.unit_of_work import UnitOfWork
 from tests.factories import make_affiliation, make_person
 
 
-def self_employed(uow: UnitOfWork, *, sex: Sex = Sex.FEMALE, birth_date: date | None = None, fund: str = "F101") -> tuple[Person, int]:
+def self_employed(
+    uow: UnitOfWork, *, sex: Sex = Sex.FEMALE, birth_date: date | None = None, fund: str = "F101"
+) -> tuple[Person, int]:
     person = make_person(sex=sex, birth_date=birth_date or date(1990, 4, 12))
     person_id = register_person(uow, person, actor="test", reason="test person").key
     record_affiliation(uow, make_affiliation(person, fund=fund, start=date(2015, 1, 1)), actor="test", reason="test")
@@ -46,7 +48,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with receiver.lock:
                     receiver.attempts += 1

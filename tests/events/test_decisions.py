@@ -60,14 +60,23 @@ def test_definitive_income_settles_final_contributions(engine: Engine) -> None:
         person, person_id = self_employed(uow)
         change = uow.record_change(actor="test", reason="provisional contributions")
         for q in range(1, 5):
-            uow.contributions.add(make_contribution(person, quarter=Quarter(2023, q), due="840.97", paid="840.97", status="paid"), change)  # type: ignore[arg-type]
+            uow.contributions.add(
+                make_contribution(person, quarter=Quarter(2023, q), due="840.97", paid="840.97", status="paid"), change
+            )  # type: ignore[arg-type]
         change = uow.record_change(actor="tax", reason="definitive income", source="tax_authority")
-        uow.incomes.add(ProfessionalIncome(person.number.value, 2023, Decimal("42000.00"), IncomeSource.TAX_AUTHORITY, IncomeStatus.DEFINITIVE), change)
+        uow.incomes.add(
+            ProfessionalIncome(
+                person.number.value, 2023, Decimal("42000.00"), IncomeSource.TAX_AUTHORITY, IncomeStatus.DEFINITIVE
+            ),
+            change,
+        )
         uow.commit()
     drain(engine)
     [decision] = _decisions(engine, person_id)
-    assert decision.kind == "final_contributions" and decision.status == "notified"
-    assert decision.outcome == "supplement" and decision.details["regularisation_cents"] > 0
+    assert decision.kind == "final_contributions"
+    assert decision.status == "notified"
+    assert decision.outcome == "supplement"
+    assert decision.details["regularisation_cents"] > 0
     assert any("Regularisatie 2023" in line for line in decision.explanation["nl"])
 
 
@@ -78,8 +87,10 @@ def test_bankruptcy_opens_the_bridging_right_check(engine: Engine) -> None:
         uow.commit()
     drain(engine)
     [decision] = _decisions(engine, person_id)
-    assert decision.kind == "bridging_right" and decision.details["trigger"] == "bankruptcy"
-    assert decision.status == "pending_information" and "career_unknown" in decision.reasons  # no career loaded
+    assert decision.kind == "bridging_right"
+    assert decision.details["trigger"] == "bankruptcy"
+    assert decision.status == "pending_information"
+    assert "career_unknown" in decision.reasons
 
 
 def test_death_closes_the_dossier_and_stops_dues(engine: Engine) -> None:
@@ -107,10 +118,13 @@ def test_pension_age_within_six_months_is_examined_and_notified(engine: Engine) 
         announced = decisions.announce_pension_ages(uow, date(2026, 5, 1))
         again = decisions.announce_pension_ages(uow, date(2026, 5, 1))
         uow.commit()
-    assert person_id in announced and young_id not in announced and person_id not in again
+    assert person_id in announced
+    assert young_id not in announced
+    assert person_id not in again
     drain(engine)
     [decision] = _decisions(engine, person_id)
-    assert decision.kind == "pension_examination" and decision.status == "notified"
+    assert decision.kind == "pension_examination"
+    assert decision.status == "notified"
     assert decision.details["legal_date"] == "2026-09-01"
     assert decision.explanation["fr"][0].startswith("Vous atteindrez l'âge légal de la pension le 2026-09-01")
 

@@ -16,10 +16,13 @@ from tests.events.helpers import self_employed
 
 def test_demonstrate_birth(engine: Engine) -> None:
     demo = demonstrate_birth(engine, birth_date=date(2025, 2, 3))
-    assert demo.decision.status == "proposed" and demo.decision.fund_code == "F101"
-    assert "be.statut.life_event.recorded" in demo.events and "be.statut.decision.made" in demo.events
+    assert demo.decision.status == "proposed"
+    assert demo.decision.fund_code == "F101"
+    assert "be.statut.life_event.recorded" in demo.events
+    assert "be.statut.decision.made" in demo.events
     [hook] = demo.webhooks
-    assert hook["type"] == "be.statut.decision.made" and '"maternity_aid"' in hook["body"]
+    assert hook["type"] == "be.statut.decision.made"
+    assert '"maternity_aid"' in hook["body"]
     with UnitOfWork(engine, read_only=True) as uow:
         secret = uow.subscriptions.by_name("demo-fund-f101").secret  # type: ignore[union-attr]
     assert verify(secret, hook["body"].encode(), hook["headers"][SIGNATURE_HEADER])
@@ -39,7 +42,8 @@ def test_feed_files_become_changes_once(engine: Engine, tmp_path: Path) -> None:
             results[kind] = feeds.ingest_file(uow, kind, path)
             again = feeds.ingest_file(uow, kind, path)
             uow.commit()
-        assert results[kind].recorded > 0 and again.recorded == 0
+        assert results[kind].recorded > 0
+        assert again.recorded == 0
     stats = drain(engine)
     assert stats.dead == 0
     with UnitOfWork(engine, read_only=True) as uow:

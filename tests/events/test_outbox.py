@@ -24,7 +24,8 @@ def test_a_change_writes_its_event_in_the_same_transaction(uow: UnitOfWork) -> N
     assert [e.sequence for e in events] == [1, 2, 3]
     assert uow.outbox.count() == before + 3
     birth = events[-1]
-    assert birth.data["event_type"] == "birth" and birth.data["event_date"] == "2024-03-01"
+    assert birth.data["event_type"] == "birth"
+    assert birth.data["event_date"] == "2024-03-01"
 
 
 def test_a_rolled_back_change_announces_nothing(uow_factory) -> None:  # type: ignore[no-untyped-def]
@@ -43,9 +44,12 @@ def test_the_envelope_is_a_cloudevent_with_a_pseudonymous_subject(uow: UnitOfWor
     person, person_id = self_employed(uow)
     record = uow.outbox.for_subject(person_subject(person_id))[0]
     event = to_cloudevent(record)
-    assert event["specversion"] == "1.0" and event["type"] == "be.statut.person.registered"
-    assert event["subject"] == f"person/{person_id}" and event["source"] == "/statut/register"
-    assert event["time"].endswith("Z") and event["datacontenttype"] == "application/json"
+    assert event["specversion"] == "1.0"
+    assert event["type"] == "be.statut.person.registered"
+    assert event["subject"] == f"person/{person_id}"
+    assert event["source"] == "/statut/register"
+    assert event["time"].endswith("Z")
+    assert event["datacontenttype"] == "application/json"
     body = encode(event)
     assert person.number.value not in body.decode()
     assert decode(body)["id"] == record.event_id

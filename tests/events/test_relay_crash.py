@@ -24,7 +24,9 @@ def _start_relay(database_url: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as stderr:
         return subprocess.Popen(
             [sys.executable, "-m", "statut.cli.events", "relay", "--database", database_url, "--backoff", "0.05"],
-            env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
 
 
@@ -39,8 +41,7 @@ def test_sigkill_in_the_middle_of_a_stream_loses_nothing(engine: Engine, databas
         relay = _start_relay(database_url, log)
         people = []
         with UnitOfWork(engine) as uow:
-            for _ in range(10):
-                people.append(self_employed(uow)[0])
+            people.extend(self_employed(uow)[0] for _ in range(10))
             uow.commit()
         # A stream: small commits while the relay runs; kill it once it has delivered some.
         for round_ in range(15):

@@ -36,6 +36,7 @@ def test_replay_rebuilds_the_live_projection(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         result = replay(uow, date(2000, 1, 1))
         uow.commit()
-    assert result.decisions_removed == 4 and result.events == 5
+    assert result.decisions_removed == 4
+    assert result.events == 5
     with UnitOfWork(engine, read_only=True) as uow:
         assert projection_state(uow) == live

@@ -67,7 +67,9 @@ def test_signature_round_trip_and_tolerance() -> None:
     assert not verify(SECRET, b"{}", header, now=5_000)  # too old: a replayed request
 
 
-def test_a_subscriber_failing_three_times_then_recovering_gets_everything_in_order(engine: Engine, receiver: Receiver) -> None:
+def test_a_subscriber_failing_three_times_then_recovering_gets_everything_in_order(
+    engine: Engine, receiver: Receiver
+) -> None:
     with UnitOfWork(engine) as uow:
         subscribe_webhook(uow, "fund-f101", receiver.url, secret=SECRET)  # type: ignore[attr-defined]
         uow.commit()
@@ -116,7 +118,8 @@ def test_a_poison_event_for_the_handlers_is_dead_lettered_too(engine: Engine) ->
     _run_until_quiet(engine)
     with UnitOfWork(engine, read_only=True) as uow:
         assert [letter.subscription for letter in dead_letters(uow)] == ["handlers"]
-        assert uow.decisions.for_person(mother_id) == [] and len(uow.decisions.for_person(other_id)) == 1
+        assert uow.decisions.for_person(mother_id) == []
+        assert len(uow.decisions.for_person(other_id)) == 1
 
 
 def test_a_fund_subscription_only_hears_of_its_own_people(engine: Engine, receiver: Receiver) -> None:
@@ -127,4 +130,5 @@ def test_a_fund_subscription_only_hears_of_its_own_people(engine: Engine, receiv
         uow.commit()
     _run_until_quiet(engine)
     subjects = {event["subject"] for event in receiver.events}
-    assert f"person/{mine}" in subjects and f"person/{theirs}" not in subjects
+    assert f"person/{mine}" in subjects
+    assert f"person/{theirs}" not in subjects

@@ -39,7 +39,10 @@ def test_after_a_correction_the_past_knowledge_stays_answerable(uow: UnitOfWork,
     person_id = registered.key
     before = registered.change.recorded_at
     assert uow.persons.as_of(person_id, known_at=before, valid_at=date(2000, 1, 1)).last_name == "Peters"  # type: ignore[union-attr]
-    assert uow.persons.as_of(person_id, known_at=corrected.change.recorded_at, valid_at=date(2000, 1, 1)).last_name == "Peeters"  # type: ignore[union-attr]
+    assert (
+        uow.persons.as_of(person_id, known_at=corrected.change.recorded_at, valid_at=date(2000, 1, 1)).last_name
+        == "Peeters"
+    )  # type: ignore[union-attr]
     assert uow.persons.get(person_id).last_name == "Peeters"  # type: ignore[union-attr]
     # Known on a date: the day of the registration, before the correction.
     assert uow.persons.as_of(person_id, known_at=before.date(), valid_at=date(2000, 1, 1)).last_name == "Peters"  # type: ignore[union-attr]
@@ -60,19 +63,27 @@ def test_a_change_from_a_date_splits_valid_time(uow: UnitOfWork, clock: FakeCloc
     registered = register_person(uow, person, actor="fund", reason="affiliation")
     clock.advance(days=1)
     moved = replace(person, address=Address(postal_code="4000", municipality="Liège"))
-    write = correct_person(uow, moved, actor="national register", reason="change of address", valid_from=date(2024, 9, 1))
+    write = correct_person(
+        uow, moved, actor="national register", reason="change of address", valid_from=date(2024, 9, 1)
+    )
     person_id = registered.key
     now = write.change.recorded_at
     assert uow.persons.as_of(person_id, known_at=now, valid_at=date(2024, 8, 31)).address.postal_code == "1000"  # type: ignore[union-attr]
     assert uow.persons.as_of(person_id, known_at=now, valid_at=date(2024, 9, 1)).address.postal_code == "4000"  # type: ignore[union-attr]
     # Before the move was recorded, the register thought they lived in Brussels in September too.
-    assert uow.persons.as_of(person_id, known_at=registered.change.recorded_at, valid_at=date(2024, 9, 1)).address.postal_code == "1000"  # type: ignore[union-attr]
+    assert (
+        uow.persons.as_of(
+            person_id, known_at=registered.change.recorded_at, valid_at=date(2024, 9, 1)
+        ).address.postal_code
+        == "1000"
+    )  # type: ignore[union-attr]
     current = [version for version in uow.persons.history(person_id) if version.is_current]
     assert [(version.valid_from, version.valid_to) for version in current] == [
         (person.birth_date, date(2024, 9, 1)),
         (date(2024, 9, 1), None),
     ]
-    assert len(write.versions.superseded) == 1 and len(write.versions.inserted) == 2
+    assert len(write.versions.superseded) == 1
+    assert len(write.versions.inserted) == 2
     assert _rows(uow, t.person_version) == 3
 
 
@@ -101,13 +112,17 @@ def test_income_and_contribution_corrections_keep_the_earlier_figures(uow: UnitO
     clock.advance(days=60)
     correct_income(
         uow,
-        make_income(person, year=2022, amount="43210.99", source=IncomeSource.TAX_AUTHORITY, status=IncomeStatus.DEFINITIVE),
+        make_income(
+            person, year=2022, amount="43210.99", source=IncomeSource.TAX_AUTHORITY, status=IncomeStatus.DEFINITIVE
+        ),
         actor="tax authority feed",
         reason="rectified tax assessment",
     )
     second = correct_contribution(
         uow,
-        make_contribution(person, quarter=Quarter(2024, 1), due="871.71", paid="871.71", status=ContributionStatus.PAID),
+        make_contribution(
+            person, quarter=Quarter(2024, 1), due="871.71", paid="871.71", status=ContributionStatus.PAID
+        ),
         actor="fund F101",
         reason="payment received",
     )
@@ -117,8 +132,13 @@ def test_income_and_contribution_corrections_keep_the_earlier_figures(uow: UnitO
     assert [version.value.amount for version in old] == [Decimal("42000.00")]
     assert [version.value.amount for version in new] == [Decimal("43210.99")]
     then = uow.contributions.as_of(person_id, known_at=first.recorded_at, quarter=Quarter(2024, 1))
-    assert [(version.value.paid, version.value.status) for version in then] == [(Decimal("0.00"), ContributionStatus.DUE)]
+    assert [(version.value.paid, version.value.status) for version in then] == [
+        (Decimal("0.00"), ContributionStatus.DUE)
+    ]
     assert [version.value.status for version in uow.contributions.for_person(person_id)] == [ContributionStatus.PAID]
+    assert uow.incomes.as_of(person_id, known_at=first.recorded_at, valid_at=date(2022, 7, 1)) == old
+    assert uow.incomes.as_of(person_id, known_at=first.recorded_at, valid_at=date(2023, 7, 1)) == []
+    assert uow.contributions.as_of(person_id, known_at=first.recorded_at, valid_at=date(2024, 3, 31)) == then
     assert len(uow.incomes.history(person_id, 2022)) == 2
     assert len(uow.contributions.history(person_id, Quarter(2024, 1))) == 2
     assert second.versions.changed_fields == ("paid_cents", "status")

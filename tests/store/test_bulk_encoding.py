@@ -38,7 +38,9 @@ def test_binary_copy_round_trips_every_type(connection: Connection, repeat: int)
         pytest.skip("binary COPY is PostgreSQL's")
     frame = _frame(repeat)
     encoded = encode_rows(frame, TYPES)
-    connection.execute(text("CREATE TEMPORARY TABLE copy_test (a bigint, b varchar(20), c date, d timestamptz, e boolean, f integer)"))
+    connection.execute(
+        text("CREATE TEMPORARY TABLE copy_test (a bigint, b varchar(20), c date, d timestamptz, e boolean, f integer)")
+    )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy("COPY copy_test FROM STDIN (FORMAT BINARY)") as copy:
         copy.write(COPY_HEADER + encoded.data + COPY_TRAILER)

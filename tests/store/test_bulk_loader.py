@@ -55,7 +55,8 @@ def test_a_population_is_loaded_with_exact_counts_and_cents(uow: UnitOfWork) -> 
     # Every payment of the factories is allocated to a contribution of its quarter.
     assert summary.unmatched_payments == 0
     assert _sum(uow, t.contribution.c.paid_cents) == frames[RecordType.PAYMENT]["amount_cents"].sum()
-    assert summary.people == 300 and summary.people_per_second > 0
+    assert summary.people == 300
+    assert summary.people_per_second > 0
 
 
 def test_everything_is_one_change_and_in_the_ledger(uow: UnitOfWork) -> None:
@@ -68,21 +69,42 @@ def test_everything_is_one_change_and_in_the_ledger(uow: UnitOfWork) -> None:
         assert rows == [(change.change_id, change.recorded_at)]
     entries = uow.ledger.entries(after_seq=head.seq)  # type: ignore[union-attr]
     loaded = {entry.entity_key: entry.data for entry in entries if entry.action == "table.loaded"}
-    assert loaded == {name: {"rows": count, "digest": summary.digests[name]} for name, count in summary.rows.items() if count}
+    assert loaded == {
+        name: {"rows": count, "digest": summary.digests[name]} for name, count in summary.rows.items() if count
+    }
     assert entries[-1].action == "population.loaded"
     assert uow.ledger.verify().ok
 
 
 def test_digests_cover_the_rows_as_written(uow: UnitOfWork) -> None:
     summary = load_population(uow, population_frames(40, seed=3), actor="t", reason="r", today=TODAY)
-    columns = [t.income.c[name] for name in ("person_id", "year", "amount_cents", "source", "status", "valid_from", "valid_to", "recorded_at", "change_id")]
+    columns = [
+        t.income.c[name]
+        for name in (
+            "person_id",
+            "year",
+            "amount_cents",
+            "source",
+            "status",
+            "valid_from",
+            "valid_to",
+            "recorded_at",
+            "change_id",
+        )
+    ]
     rows = uow.connection.execute(select(*columns).order_by(t.income.c.version_id)).all()
     frame = pl.DataFrame(
         [tuple(row) for row in rows],
         schema={
-            "person_id": pl.Int64(), "year": pl.Int64(), "amount_cents": pl.Int64(), "source": pl.String(),
-            "status": pl.String(), "valid_from": pl.Date(), "valid_to": pl.Date(),
-            "recorded_at": pl.Datetime("us", "UTC"), "change_id": pl.Int64(),
+            "person_id": pl.Int64(),
+            "year": pl.Int64(),
+            "amount_cents": pl.Int64(),
+            "source": pl.String(),
+            "status": pl.String(),
+            "valid_from": pl.Date(),
+            "valid_to": pl.Date(),
+            "recorded_at": pl.Datetime("us", "UTC"),
+            "change_id": pl.Int64(),
         },
         orient="row",
     )
@@ -123,7 +145,9 @@ def test_statuses_and_career_quarters_are_derived_from_payments(uow: UnitOfWork)
     }
     summary = load_population(uow, population, actor="t", reason="r", today=TODAY)
     person_id = uow.persons.require_id(number)
-    contributions = {str(v.value.quarter): (v.value.paid, v.value.status) for v in uow.contributions.for_person(person_id)}
+    contributions = {
+        str(v.value.quarter): (v.value.paid, v.value.status) for v in uow.contributions.for_person(person_id)
+    }
     assert {quarter: status for quarter, (_, status) in contributions.items()} == {
         "2024Q1": ContributionStatus.PAID,
         "2024Q2": ContributionStatus.PARTIAL,
@@ -132,7 +156,9 @@ def test_statuses_and_career_quarters_are_derived_from_payments(uow: UnitOfWork)
         "2025Q2": ContributionStatus.DUE,
     }
     assert str(contributions["2024Q1"][0]) == "871.71"
-    career = {str(v.value.quarter): (v.value.counts_for_pension, v.value.reason) for v in uow.careers.for_person(person_id)}
+    career = {
+        str(v.value.quarter): (v.value.counts_for_pension, v.value.reason) for v in uow.careers.for_person(person_id)
+    }
     assert career == {
         "2024Q1": (True, CareerQuarterReason.PAID),
         "2024Q2": (False, CareerQuarterReason.UNPAID),
@@ -140,21 +166,33 @@ def test_statuses_and_career_quarters_are_derived_from_payments(uow: UnitOfWork)
         "2024Q4": (False, CareerQuarterReason.UNPAID),
     }
     assert summary.unmatched_payments == 1
-    assert [str(v.value.quarter) for v in uow.contributions.as_of(person_id, known_at=uow.changes.get_or_raise(summary.change_id).recorded_at, quarter=Quarter(2024, 1))] == ["2024Q1"]
+    assert [
+        str(v.value.quarter)
+        for v in uow.contributions.as_of(
+            person_id, known_at=uow.changes.get_or_raise(summary.change_id).recorded_at, quarter=Quarter(2024, 1)
+        )
+    ] == ["2024Q1"]
 
 
 def test_a_second_load_adds_records_for_registered_people_and_refuses_them_again(uow: UnitOfWork) -> None:
     first = population_frames(20, seed=1)
     load_population(uow, first, actor="t", reason="people", today=TODAY)
     later = population_frames(20, seed=1, first_year=2024, last_year=2024)
-    incomes_only = {RecordType.INCOME: later[RecordType.INCOME].filter(pl.col("year") == 2024).with_columns(income_source=pl.lit("fund"))}
+    incomes_only = {
+        RecordType.INCOME: later[RecordType.INCOME]
+        .filter(pl.col("year") == 2024)
+        .with_columns(income_source=pl.lit("fund"))
+    }
     summary = load_population(uow, incomes_only, actor="t", reason="2024 incomes", today=TODAY)
-    assert summary.rows["income"] == 20 and summary.rows["person"] == 0
+    assert summary.rows["income"] == 20
+    assert summary.rows["person"] == 0
     with pytest.raises(Conflict, match="already identifies a person"):
         load_population(uow, {RecordType.PERSON: first[RecordType.PERSON]}, actor="t", reason="again", today=TODAY)
 
 
-def test_a_large_load_rebuilds_indexes_and_foreign_keys_and_keeps_the_schema(uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_load_rebuilds_indexes_and_foreign_keys_and_keeps_the_schema(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(bulk, "DEFER_MIN_ROWS", 10)
     summary = load_population(uow, population_frames(60, seed=5), actor="t", reason="r", today=TODAY)
     assert "uq_contribution_current_key" in summary.deferred
@@ -166,7 +204,9 @@ def test_a_large_load_rebuilds_indexes_and_foreign_keys_and_keeps_the_schema(uow
 def test_the_same_person_sent_by_two_funds_is_one_person(uow: UnitOfWork) -> None:
     frames = population_frames(10, seed=4)
     people = frames[RecordType.PERSON]
-    frames[RecordType.PERSON] = pl.concat([people, people.head(3).with_columns(fund=pl.lit("F109"), record_id=pl.lit("other"))])
+    frames[RecordType.PERSON] = pl.concat(
+        [people, people.head(3).with_columns(fund=pl.lit("F109"), record_id=pl.lit("other"))]
+    )
     summary = load_population(uow, frames, actor="t", reason="r", today=TODAY)
     assert summary.people == 10
 

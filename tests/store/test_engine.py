@@ -33,7 +33,9 @@ def test_engines_come_from_the_settings(tmp_path: Path) -> None:
         engine.dispose()
 
 
-@pytest.mark.parametrize("raw", ["postgresql://u:secret@h/db", "postgres://u:secret@h/db", "postgresql+psycopg2://u:secret@h/db"])
+@pytest.mark.parametrize(
+    "raw", ["postgresql://u:secret@h/db", "postgres://u:secret@h/db", "postgresql+psycopg2://u:secret@h/db"]
+)
 def test_postgresql_urls_use_psycopg_3_and_never_show_the_password(raw: str) -> None:
     assert normalise_url(raw).drivername == "postgresql+psycopg"
     assert "secret" not in describe_url(raw)

@@ -77,7 +77,8 @@ def test_enterprise_numbers_are_checked_like_the_domain_does(values: list[str]) 
         except InvalidIdentifier:
             assert not valid, raw
             continue
-        assert valid and compact == expected, raw
+        assert valid, raw
+        assert compact == expected, raw
 
 
 def test_known_enterprise_numbers() -> None:
@@ -91,8 +92,16 @@ def test_quarters_are_parsed_by_the_domain_once_per_distinct_value() -> None:
     raw = pl.Series(["2024Q1", "2024-q4", "2024Q1", "2024Q5", None, "1999 Q2"])
     parsed = parse_quarters(raw)
     assert parsed["quarter"].to_list() == ["2024Q1", "2024Q4", "2024Q1", None, None, "1999Q2"]
-    assert parsed["quarter_index"].to_list() == [Quarter(2024, 1).index, Quarter(2024, 4).index, Quarter(2024, 1).index, None, None, Quarter(1999, 2).index]
-    assert parsed["quarter_start"][1] == Quarter(2024, 4).start and parsed["quarter_end"][1] == date(2025, 1, 1)
+    assert parsed["quarter_index"].to_list() == [
+        Quarter(2024, 1).index,
+        Quarter(2024, 4).index,
+        Quarter(2024, 1).index,
+        None,
+        None,
+        Quarter(1999, 2).index,
+    ]
+    assert parsed["quarter_start"][1] == Quarter(2024, 4).start
+    assert parsed["quarter_end"][1] == date(2025, 1, 1)
 
 
 def test_numbers_are_compacted_only_when_needed() -> None:

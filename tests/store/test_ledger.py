@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -35,11 +36,13 @@ def _last_seq(connection: Connection) -> int:
 def test_an_intact_ledger_verifies(ledger: UnitOfWork) -> None:
     result = ledger.ledger.verify()
     head = ledger.ledger.head()
-    assert result.ok and result.problem is None
-    assert result.head == head and result.entries == head.seq  # type: ignore[union-attr]
+    assert result.ok
+    assert result.problem is None
+    assert result.head == head
+    assert result.entries == head.seq
     entries = ledger.ledger.entries()
     assert entries[0].prev_hash == GENESIS_HASH
-    assert all(later.prev_hash == earlier.entry_hash for earlier, later in zip(entries, entries[1:], strict=False))
+    assert all(later.prev_hash == earlier.entry_hash for earlier, later in itertools.pairwise(entries))
     assert ledger.ledger.verify(expected_head=head).ok
 
 
@@ -47,7 +50,8 @@ def test_an_edited_payload_is_detected(ledger: UnitOfWork) -> None:
     seq = _last_seq(ledger.connection) - 2
     ledger.connection.execute(update(t.ledger).where(t.ledger.c.seq == seq).values(payload='{"n":999}'))
     problem = ledger.ledger.verify().problem
-    assert problem is not None and problem.seq == seq
+    assert problem is not None
+    assert problem.seq == seq
     assert f"entry {seq} was altered" in problem.message
 
 
@@ -70,14 +74,16 @@ def test_an_edited_hash_is_detected(ledger: UnitOfWork) -> None:
     seq = _last_seq(ledger.connection) - 3
     ledger.connection.execute(update(t.ledger).where(t.ledger.c.seq == seq).values(entry_hash="f" * 64))
     problem = ledger.ledger.verify().problem
-    assert problem is not None and problem.seq == seq
+    assert problem is not None
+    assert problem.seq == seq
 
 
 def test_a_deleted_entry_in_the_middle_is_detected(ledger: UnitOfWork) -> None:
     seq = _last_seq(ledger.connection) - 2
     ledger.connection.execute(delete(t.ledger).where(t.ledger.c.seq == seq))
     problem = ledger.ledger.verify().problem
-    assert problem is not None and problem.seq == seq + 1
+    assert problem is not None
+    assert problem.seq == seq + 1
     assert f"entry {seq} is missing" in problem.message
 
 
@@ -85,15 +91,18 @@ def test_a_deleted_last_entry_is_detected(ledger: UnitOfWork) -> None:
     seq = _last_seq(ledger.connection)
     ledger.connection.execute(delete(t.ledger).where(t.ledger.c.seq == seq))
     problem = ledger.ledger.verify().problem
-    assert problem is not None and problem.seq == seq
-    assert f"entry {seq} missing" in problem.message and "head anchor" in problem.message
+    assert problem is not None
+    assert problem.seq == seq
+    assert f"entry {seq} missing" in problem.message
+    assert "head anchor" in problem.message
 
 
 def test_deleted_newest_entries_are_detected(ledger: UnitOfWork) -> None:
     seq = _last_seq(ledger.connection)
     ledger.connection.execute(delete(t.ledger).where(t.ledger.c.seq >= seq - 2))
     problem = ledger.ledger.verify().problem
-    assert problem is not None and f"entries {seq - 2} to {seq} missing" in problem.message
+    assert problem is not None
+    assert f"entries {seq - 2} to {seq} missing" in problem.message
 
 
 def test_a_deleted_head_anchor_is_detected(ledger: UnitOfWork) -> None:
@@ -120,7 +129,8 @@ def test_an_entry_added_behind_the_ledgers_back_is_detected(ledger: UnitOfWork) 
         )
     )
     problem = ledger.ledger.verify().problem
-    assert problem is not None and problem.seq == last.seq + 1
+    assert problem is not None
+    assert problem.seq == last.seq + 1
 
 
 def test_a_rewritten_history_is_caught_by_an_external_anchor(ledger: UnitOfWork) -> None:
@@ -132,7 +142,8 @@ def test_a_rewritten_history_is_caught_by_an_external_anchor(ledger: UnitOfWork)
     ledger.connection.execute(update(t.ledger_head).values(seq=anchor.seq - 1, entry_hash=entries[-2].entry_hash))
     assert ledger.ledger.verify().ok  # undetectable from inside the database...
     problem = ledger.ledger.verify(expected_head=anchor).problem  # ...but not against an anchor kept outside
-    assert problem is not None and problem.seq == anchor.seq
+    assert problem is not None
+    assert problem.seq == anchor.seq
     assert LedgerAnchor.parse(str(anchor)) == anchor
 
 

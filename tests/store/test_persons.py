@@ -24,8 +24,10 @@ def test_a_person_round_trips(uow: UnitOfWork) -> None:
     assert uow.persons.require_id(person.number.value) == person_id
     history = uow.persons.history(person_id)
     assert [version.value for version in history] == [person]
-    assert history[0].valid_from == person.birth_date and history[0].valid_to is None
-    assert history[0].recorded_at == change.recorded_at and history[0].change_id == change.change_id
+    assert history[0].valid_from == person.birth_date
+    assert history[0].valid_to is None
+    assert history[0].recorded_at == change.recorded_at
+    assert history[0].change_id == change.change_id
 
 
 def test_a_person_without_address_or_with_a_death_date_round_trips(uow: UnitOfWork) -> None:
@@ -46,7 +48,8 @@ def test_a_bis_number_then_an_insz_number_keeps_one_person(uow: UnitOfWork) -> N
     born = date(1985, 7, 30)
     bis = person_number(born, Sex.MALE, counter=17, bis=True)
     insz = person_number(born, Sex.MALE, counter=17)
-    assert bis.kind is PersonNumberKind.BIS and insz.kind is PersonNumberKind.INSZ
+    assert bis.kind is PersonNumberKind.BIS
+    assert insz.kind is PersonNumberKind.INSZ
     person = make_person(number=bis, birth_date=born, sex=Sex.MALE)
     first = uow.record_change(actor="test", reason="register with a BIS number")
     person_id = uow.persons.add(person, first)

@@ -55,7 +55,12 @@ def test_affiliations_round_trip_and_refuse_overlaps(uow: UnitOfWork, registered
     person_id, person = registered
     change = uow.record_change(actor="test", reason="affiliations")
     first = make_affiliation(
-        person, fund="F101", start=date(2015, 1, 1), end=date(2020, 1, 1), company_director=True, enterprise_number="BE 0403.170.701"  # type: ignore[arg-type]
+        person,
+        fund="F101",
+        start=date(2015, 1, 1),
+        end=date(2020, 1, 1),
+        company_director=True,
+        enterprise_number="BE 0403.170.701",  # type: ignore[arg-type]
     )
     second = make_affiliation(person, fund="F102", capacity=Capacity.COMPLEMENTARY, start=date(2020, 1, 1))  # type: ignore[arg-type]
     first_id = uow.affiliations.add(first, change)
@@ -63,12 +68,23 @@ def test_affiliations_round_trip_and_refuse_overlaps(uow: UnitOfWork, registered
     found = [version.value for version in uow.affiliations.for_person(person_id)]
     assert found[0].enterprise_number == ENTERPRISE
     assert found == [
-        make_affiliation(person, fund="F101", start=date(2015, 1, 1), end=date(2020, 1, 1), company_director=True, enterprise_number=ENTERPRISE),  # type: ignore[arg-type]
+        make_affiliation(
+            person,
+            fund="F101",
+            start=date(2015, 1, 1),
+            end=date(2020, 1, 1),
+            company_director=True,
+            enterprise_number=ENTERPRISE,
+        ),  # type: ignore[arg-type]
         second,
     ]
-    assert [version.value.fund_code for version in uow.affiliations.for_person(person_id, valid_on=date(2019, 12, 31))] == ["F101"]
+    assert [
+        version.value.fund_code for version in uow.affiliations.for_person(person_id, valid_on=date(2019, 12, 31))
+    ] == ["F101"]
     with pytest.raises(DomainValidationError, match="overlaps affiliation") as caught:
-        uow.affiliations.add(make_affiliation(person, fund="F103", start=date(2019, 6, 1), end=date(2019, 9, 1)), change)  # type: ignore[arg-type]
+        uow.affiliations.add(
+            make_affiliation(person, fund="F103", start=date(2019, 6, 1), end=date(2019, 9, 1)), change
+        )  # type: ignore[arg-type]
     assert caught.value.code == "statut.invalid.overlap"
     with pytest.raises(DomainValidationError, match="fund: unknown fund"):
         uow.affiliations.add(make_affiliation(person, fund="F999", start=date(2030, 1, 1)), change)  # type: ignore[arg-type]
@@ -86,11 +102,15 @@ def test_incomes_are_exact_to_the_cent(uow: UnitOfWork, registered: tuple[int, o
     for year, amount in enumerate(amounts, start=2020):
         uow.incomes.add(make_income(person, year=year, amount=amount), change)  # type: ignore[arg-type]
     uow.incomes.add(
-        make_income(person, year=2023, amount="80000.00", source=IncomeSource.ESTIMATE, status=IncomeStatus.PROVISIONAL),  # type: ignore[arg-type]
+        make_income(
+            person, year=2023, amount="80000.00", source=IncomeSource.ESTIMATE, status=IncomeStatus.PROVISIONAL
+        ),  # type: ignore[arg-type]
         change,
     )
     found = uow.incomes.for_person(person_id)
-    assert [str(version.value.amount) for version in found if version.value.source is IncomeSource.TAX_AUTHORITY] == amounts
+    assert [
+        str(version.value.amount) for version in found if version.value.source is IncomeSource.TAX_AUTHORITY
+    ] == amounts
     assert len(found) == 5
     with pytest.raises(Conflict, match="already holds"):
         uow.incomes.add(make_income(person, year=2020), change)  # type: ignore[arg-type]
@@ -101,7 +121,9 @@ def test_incomes_are_exact_to_the_cent(uow: UnitOfWork, registered: tuple[int, o
 def test_contributions_payments_and_careers_round_trip(uow: UnitOfWork, registered: tuple[int, object]) -> None:
     person_id, person = registered
     change = uow.record_change(actor="test", reason="contributions")
-    contribution = make_contribution(person, quarter=Quarter(2024, 2), due="898.30", paid="449.15", status=ContributionStatus.PARTIAL)  # type: ignore[arg-type]
+    contribution = make_contribution(
+        person, quarter=Quarter(2024, 2), due="898.30", paid="449.15", status=ContributionStatus.PARTIAL
+    )  # type: ignore[arg-type]
     uow.contributions.add(contribution, change)
     assert [version.value for version in uow.contributions.for_person(person_id)] == [contribution]
     assert uow.contributions.totals_for_quarter(Quarter(2024, 2), fund_code="F101") == (1, 89830, 44915)
@@ -121,8 +143,11 @@ def test_contributions_payments_and_careers_round_trip(uow: UnitOfWork, register
     uow.careers.replace_for_person(person_id, career, change)
     assert [version.value for version in uow.careers.for_person(person_id)] == career
     assert uow.careers.counting_quarters(person_id) == 1
-    recomputed = uow.careers.replace_for_person(person_id, career[:1], uow.record_change(actor="rules", reason="recomputed"))
-    assert len(recomputed.superseded) == 2 and len(recomputed.inserted) == 1
+    recomputed = uow.careers.replace_for_person(
+        person_id, career[:1], uow.record_change(actor="rules", reason="recomputed")
+    )
+    assert len(recomputed.superseded) == 2
+    assert len(recomputed.inserted) == 1
     assert len(uow.careers.for_person(person_id, known_at=change.recorded_at)) == 2
 
 
@@ -144,7 +169,13 @@ def test_enterprises_are_versioned(uow: UnitOfWork) -> None:
     uow.enterprises.add(Enterprise(number="0403.170.701", name="Atelier Dupont", start_date=date(2010, 1, 1)), first)
     second = uow.record_change(actor="kbo feed", reason="bankruptcy")
     write = uow.enterprises.correct(
-        Enterprise(number=ENTERPRISE, name="Atelier Dupont", start_date=date(2010, 1, 1), end_date=date(2024, 3, 1), status="bankrupt"),
+        Enterprise(
+            number=ENTERPRISE,
+            name="Atelier Dupont",
+            start_date=date(2010, 1, 1),
+            end_date=date(2024, 3, 1),
+            status="bankrupt",
+        ),
         second,
     )
     assert uow.enterprises.get(ENTERPRISE).status == "bankrupt"  # type: ignore[union-attr]
@@ -160,5 +191,6 @@ def test_amounts_with_more_than_two_decimals_never_reach_the_store(registered: t
     _, person = registered
     with pytest.raises(DomainValidationError, match="amount: more than two decimals") as caught:
         make_income(person, amount="100.001")  # type: ignore[arg-type]
-    assert caught.value.field == "amount" and caught.value.value == Decimal("100.001")
+    assert caught.value.field == "amount"
+    assert caught.value.value == Decimal("100.001")
     assert Decimal("0.10") == make_contribution(person, due="0.1").due  # type: ignore[arg-type]

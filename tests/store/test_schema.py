@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Connection, inspect, text
 
 from statut.store import tables as t
 from statut.store.engine import build_engine
+from statut.store.errors import DatabaseUnavailableError, SchemaOutOfDateError
 from statut.store.migrate import (
     current_revision,
     downgrade,
@@ -18,7 +19,6 @@ from statut.store.migrate import (
     table_names,
     upgrade,
 )
-from statut.store.errors import DatabaseUnavailableError, SchemaOutOfDateError
 
 
 def test_the_migrated_schema_matches_the_metadata(connection: Connection) -> None:
@@ -40,7 +40,9 @@ def test_check_constraints_match_the_metadata(connection: Connection) -> None:
             for constraint in table.constraints
             if isinstance(constraint, CheckConstraint)
         }
-        found = {str(check["name"]): _literals(check["sqltext"]) for check in inspector.get_check_constraints(table.name)}
+        found = {
+            str(check["name"]): _literals(check["sqltext"]) for check in inspector.get_check_constraints(table.name)
+        }
         assert found == expected, table.name
 
 

@@ -28,11 +28,15 @@ def test_leaving_without_commit_rolls_everything_back(engine: Engine) -> None:
 
 
 def test_an_error_half_way_leaves_nothing(engine: Engine) -> None:
-    with pytest.raises(DomainValidationError), UnitOfWork(engine) as uow:
-        change = uow.record_change(actor="test", reason="two people, the second one bad")
-        uow.persons.add(make_person(), change)
-        uow.persons.add(make_person(last_name=" "), change)
-        uow.commit()
+    def two_people_the_second_one_bad() -> None:
+        with UnitOfWork(engine) as uow:
+            change = uow.record_change(actor="test", reason="two people, the second one bad")
+            uow.persons.add(make_person(), change)
+            uow.persons.add(make_person(last_name=" "), change)
+            uow.commit()
+
+    with pytest.raises(DomainValidationError):
+        two_people_the_second_one_bad()
     with UnitOfWork(engine, read_only=True) as uow:
         assert _count(uow, t.person) == 0
         assert _count(uow, t.person_version) == 0

@@ -60,7 +60,8 @@ def personas(fund_codes: Iterable[str]) -> list[Persona]:
         Persona("analyst", Role.ANALYST, "a policy analyst (pseudonymised aggregates only)"),
     ]
     found += [
-        Persona(f"agent-{code}", Role.FUND_AGENT, f"an agent of fund {code}", fund_code=code) for code in sorted(fund_codes)
+        Persona(f"agent-{code}", Role.FUND_AGENT, f"an agent of fund {code}", fund_code=code)
+        for code in sorted(fund_codes)
     ]
     return found
 
@@ -74,15 +75,18 @@ class DevelopmentIssuer:
         self.directory = directory
         self.audience = audience
         pem = load_or_create(directory / "signing-key.pem", _new_private_key_pem)
-        self._private_key = serialization.load_pem_private_key(pem, password=None)
-        public_numbers = self._private_key.public_key().public_numbers()  # type: ignore[union-attr]
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise TypeError(f"{directory / 'signing-key.pem'} is not an RSA key: delete it to generate a new one")
+        self._private_key = key
+        public_numbers = key.public_key().public_numbers()
         self.kid = hashlib.sha256(f"{public_numbers.n}:{public_numbers.e}".encode()).hexdigest()[:16]
         self._clients = self._load_clients(sorted(fund_codes))
 
     # -- published material -----------------------------------------------------------------------
 
     def jwks(self) -> dict[str, Any]:
-        public_jwk = json.loads(RSAAlgorithm.to_jwk(self._private_key.public_key()))  # type: ignore[arg-type]
+        public_jwk = json.loads(RSAAlgorithm.to_jwk(self._private_key.public_key()))
         return {"keys": [{**public_jwk, "kid": self.kid, "use": "sig", "alg": ALGORITHM}]}
 
     def client_secrets(self) -> dict[str, str]:
@@ -98,7 +102,9 @@ class DevelopmentIssuer:
         matches = hmac.compare_digest(expected.encode(), client_secret.encode())
         return entry["fund"] if entry and matches else None
 
-    def issue(self, claims: Mapping[str, Any], *, now: float | None = None, lifetime: int = TOKEN_LIFETIME_SECONDS) -> str:
+    def issue(
+        self, claims: Mapping[str, Any], *, now: float | None = None, lifetime: int = TOKEN_LIFETIME_SECONDS
+    ) -> str:
         moment = int(time.time() if now is None else now)
         payload = {
             "iss": DEV_ISSUER,
@@ -109,7 +115,7 @@ class DevelopmentIssuer:
             "jti": uuid.uuid4().hex,
             **claims,
         }
-        return jwt.encode(payload, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid})  # type: ignore[arg-type]
+        return jwt.encode(payload, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid})
 
     # -- internals --------------------------------------------------------------------------------
 

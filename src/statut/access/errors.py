@@ -19,21 +19,21 @@ class AccessDenied(PermissionDenied):
         self.reason = reason
 
 
-class PreconditionFailed(StatutError):
+class PreconditionFailed(StatutError):  # noqa: N818 - named like the domain's family (NotFound, Conflict)
     """If-Match names a version that is no longer current (RFC 9110 §13.1.1)."""
 
     code = "statut.precondition.failed"
     status = 412
 
 
-class PreconditionRequired(StatutError):
+class PreconditionRequired(StatutError):  # noqa: N818 - named like the domain's family
     """The route changes a resource that has versions: send If-Match (RFC 6585 §3)."""
 
     code = "statut.precondition.required"
     status = 428
 
 
-class RateLimited(StatutError):
+class RateLimited(StatutError):  # noqa: N818 - named like the domain's family
     """Too many requests from one client (RFC 6585 §4); ``retry_after`` in whole seconds."""
 
     code = "statut.rate_limited"
@@ -44,7 +44,7 @@ class RateLimited(StatutError):
         self.retry_after = max(1, retry_after)
 
 
-class InvalidCursor(StatutError):
+class InvalidCursor(StatutError):  # noqa: N818 - named like the domain's family
     """A pagination cursor that this server did not issue, or that was altered."""
 
     code = "statut.invalid.cursor"

@@ -90,7 +90,7 @@ def valid_purpose(purpose: str | None) -> bool:
     return purpose is not None and MIN_PURPOSE_LENGTH <= len(purpose.strip()) <= MAX_PURPOSE_LENGTH
 
 
-def decide_dossier(actor: Actor, subject: DossierSubject, purpose: str | None = None) -> Decision:
+def decide_dossier(actor: Actor, subject: DossierSubject, purpose: str | None = None) -> Decision:  # noqa: PLR0911 - a decision table reads best as early returns
     """May ``actor`` read the dossier of ``subject``, and which sections?"""
     if actor.role is Role.ANALYST:
         return deny("analyst_aggregates_only")
@@ -128,7 +128,7 @@ def decide_own(actor: Actor, action: Action) -> Decision:
     return deny("citizens_only")
 
 
-def decide_fund(actor: Actor, action: Action, fund_code: str, purpose: str | None = None) -> Decision:
+def decide_fund(actor: Actor, action: Action, fund_code: str, purpose: str | None = None) -> Decision:  # noqa: PLR0911 - a decision table
     """Routes about a fund as a whole: its member list, its batches."""
     if action is Action.LIST_FUND_MEMBERS:
         if actor.role in (Role.FUND_AGENT, Role.FUND_SYSTEM):
@@ -138,7 +138,11 @@ def decide_fund(actor: Actor, action: Action, fund_code: str, purpose: str | Non
         if actor.role is Role.INSTITUTION_AGENT:
             if not valid_purpose(purpose):
                 return deny("purpose_required")
-            return allow("institution_with_purpose", LegalBasis.INSTITUTION_TASK, frozenset({Section.IDENTITY, Section.AFFILIATIONS}))
+            return allow(
+                "institution_with_purpose",
+                LegalBasis.INSTITUTION_TASK,
+                frozenset({Section.IDENTITY, Section.AFFILIATIONS}),
+            )
         return deny("role_not_allowed")
     if action is Action.UPLOAD_FUND_BATCH:
         if actor.role in (Role.FUND_SYSTEM, Role.FUND_AGENT):

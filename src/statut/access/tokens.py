@@ -173,7 +173,9 @@ def actor_from_claims(claims: Mapping[str, Any]) -> Actor:
         if not isinstance(fund, str) or not fund or len(fund) > 16:
             raise TokenRejected("a fund agent's or fund system's token must name its fund")
         client_id = claims.get("client_id") if role is Role.FUND_SYSTEM else None
-        return Actor(subject=subject, role=role, name=name, fund_code=fund, client_id=str(client_id) if client_id else None)
+        return Actor(
+            subject=subject, role=role, name=name, fund_code=fund, client_id=str(client_id) if client_id else None
+        )
     return Actor(subject=subject, role=role, name=name)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +21,7 @@ from statut.services.identity import AccessRuntime
 
 __all__ = ["Access", "CurrentActor", "Purpose", "RequestId", "RuntimeDep", "WriteActor"]
 
+T = TypeVar("T")
 log = logging.getLogger("statut.api.access")
 bearer = HTTPBearer(auto_error=False, description="An OpenID Connect access token (JWT, RS256 or ES256).")
 _PURPOSE_CHARS = re.compile(r"^[^\x00-\x1f\x7f]*$")
@@ -68,9 +69,14 @@ WriteActor = Annotated[Actor, Depends(write_actor)]
 def stated_purpose(
     x_statut_purpose: Annotated[
         str | None,
-        Header(description="Why the data are consulted (required of institution agents, logged for everyone).", max_length=200),
+        Header(
+            description="Why the data are consulted (required of institution agents, logged for everyone).",
+            max_length=200,
+        ),
     ] = None,
-    purpose: Annotated[str | None, Query(description="Alternative to the X-Statut-Purpose header.", max_length=200)] = None,
+    purpose: Annotated[
+        str | None, Query(description="Alternative to the X-Statut-Purpose header.", max_length=200)
+    ] = None,
 ) -> str | None:
     value = (x_statut_purpose or purpose or "").strip()
     if not value or not _PURPOSE_CHARS.match(value):
@@ -81,7 +87,9 @@ def stated_purpose(
 Purpose = Annotated[str | None, Depends(stated_purpose)]
 
 
-def required_if_match(if_match: Annotated[str | None, Header(description="The ETag of the version you read.")] = None) -> str:
+def required_if_match(
+    if_match: Annotated[str | None, Header(description="The ETag of the version you read.")] = None,
+) -> str:
     if not if_match or not if_match.strip():
         raise PreconditionRequired("send If-Match with the ETag of the version you read")
     return if_match.strip()
@@ -106,7 +114,8 @@ def expected_version(if_match: str) -> int | None:
     return -1
 
 
-def decode_after(access: AccessRuntime, scope: str, cursor: str | None, key: str, kind: type) -> object | None:
+def decode_after(access: AccessRuntime, scope: str, cursor: str | None, key: str, kind: type[T]) -> T | None:
+    """The keyset position ``key`` of a cursor issued for ``scope`` (None without a cursor)."""
     if cursor is None:
         return None
     value = access.cursors.decode(scope, cursor).get(key)

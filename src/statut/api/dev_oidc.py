@@ -50,7 +50,10 @@ def jwks(access: Access) -> dict[str, Any]:
 
 @router.get("/personas", response_model=list[PersonaRead], summary="Demo personas (development only)")
 def list_personas() -> list[PersonaRead]:
-    return [PersonaRead(name=p.name, role=p.role.value, description=p.description, fund_code=p.fund_code) for p in dev_personas()]
+    return [
+        PersonaRead(name=p.name, role=p.role.value, description=p.description, fund_code=p.fund_code)
+        for p in dev_personas()
+    ]
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
@@ -66,6 +69,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 
 @router.post("/token", response_model=TokenRead, summary="Get a token (development only)", responses=problems(400))
 def token(
+    *,
     access: Access,
     runtime: RuntimeDep,
     grant_type: Annotated[str, Form(max_length=100)],
@@ -91,5 +95,10 @@ def token(
             claims = persona_claims(uow, persona or "")
             uow.commit()
     else:
-        raise DomainValidationError("grant_type", grant_type, f"use client_credentials or {PERSONA_GRANT}", code="statut.oauth.unsupported_grant_type")
+        raise DomainValidationError(
+            "grant_type",
+            grant_type,
+            f"use client_credentials or {PERSONA_GRANT}",
+            code="statut.oauth.unsupported_grant_type",
+        )
     return TokenRead(access_token=issuer.issue(claims), expires_in=TOKEN_LIFETIME_SECONDS)

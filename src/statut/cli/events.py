@@ -14,9 +14,8 @@ from typing import Annotated
 import typer
 
 from statut.cli.db import DatabaseOption, run_or_exit
-from statut.services import UnitOfWork, open_engine
+from statut.services import UnitOfWork, feeds, open_engine
 from statut.services import events as service
-from statut.services import feeds
 from statut.services.decisions import announce_pension_ages
 from statut.settings import Settings
 
@@ -26,7 +25,9 @@ app = typer.Typer(no_args_is_help=True, help="Domain events: relay, feeds, dead 
 @app.command("relay")
 def relay(
     database: DatabaseOption = None,
-    nats: Annotated[bool, typer.Option("--nats/--no-nats", help="Also publish to NATS JetStream (STATUT_NATS_URL).")] = False,
+    nats: Annotated[
+        bool, typer.Option("--nats/--no-nats", help="Also publish to NATS JetStream (STATUT_NATS_URL).")
+    ] = False,
     once: Annotated[bool, typer.Option("--once", help="Deliver what is deliverable now, then exit.")] = False,
     backoff: Annotated[float, typer.Option("--backoff", help="Base of the exponential backoff, seconds.")] = 1.0,
 ) -> None:
@@ -41,7 +42,10 @@ def relay(
                 signal.signal(sig, lambda *_: stop.set())
             typer.echo("relay running; Ctrl-C to stop", err=True)
             stats = run_or_exit(lambda: service.run_relay(engine, stop, nats_url=nats_url, backoff_base=backoff))
-    typer.echo(f"fanned out {stats.fanned_out}, delivered {stats.delivered}, failed attempts {stats.failed}, dead letters {stats.dead}")
+    typer.echo(
+        f"fanned out {stats.fanned_out}, delivered {stats.delivered}, "
+        f"failed attempts {stats.failed}, dead letters {stats.dead}"
+    )
 
 
 @app.command("feed")
@@ -91,21 +95,29 @@ def deadletters(database: DatabaseOption = None) -> None:
         letters = run_or_exit(lambda: service.dead_letters(uow))
     for letter in letters:
         d = letter.delivery
-        typer.echo(f"{d.delivery_id}\t{letter.subscription}\t{letter.event_type}\t{letter.event_id}\t{d.attempts}\t{d.last_error}")
+        typer.echo(
+            f"{d.delivery_id}\t{letter.subscription}\t{letter.event_type}\t{letter.event_id}\t{d.attempts}\t{d.last_error}"
+        )
     typer.echo(f"{len(letters)} dead letter(s)", err=True)
 
 
 @app.command("redeliver")
 def redeliver(
     database: DatabaseOption = None,
-    delivery: Annotated[list[int] | None, typer.Option("--delivery", help="Delivery id (repeatable); default all.")] = None,
+    delivery: Annotated[
+        list[int] | None, typer.Option("--delivery", help="Delivery id (repeatable); default all.")
+    ] = None,
     subscription: Annotated[str | None, typer.Option("--subscription")] = None,
-    since_position: Annotated[int | None, typer.Option("--since-position", help="Replay a subscriber from an outbox position.")] = None,
+    since_position: Annotated[
+        int | None, typer.Option("--since-position", help="Replay a subscriber from an outbox position.")
+    ] = None,
 ) -> None:
     """Put dead letters back in the queue (or replay a subscriber from a position)."""
     with open_engine(database) as engine, UnitOfWork(engine) as uow:
         count = run_or_exit(
-            lambda: service.redeliver(uow, delivery_ids=delivery or (), subscription=subscription, since_position=since_position)
+            lambda: service.redeliver(
+                uow, delivery_ids=delivery or (), subscription=subscription, since_position=since_position
+            )
         )
         uow.commit()
     typer.echo(f"{count} deliveries queued again")
@@ -127,6 +139,7 @@ def replay(
 def subscribe(
     name: Annotated[str, typer.Argument()],
     url: Annotated[str, typer.Argument()],
+    *,
     database: DatabaseOption = None,
     secret: Annotated[str | None, typer.Option("--secret")] = None,
     fund: Annotated[str | None, typer.Option("--fund")] = None,
@@ -134,7 +147,9 @@ def subscribe(
 ) -> None:
     """Subscribe a fund system by webhook; prints the signing secret once."""
     with open_engine(database) as engine, UnitOfWork(engine) as uow:
-        created = run_or_exit(lambda: service.subscribe_webhook(uow, name, url, secret=secret, fund_code=fund, type_prefixes=types or ()))
+        created = run_or_exit(
+            lambda: service.subscribe_webhook(uow, name, url, secret=secret, fund_code=fund, type_prefixes=types or ())
+        )
         uow.commit()
     typer.echo(f"subscription {created.subscription_id} {created.name}; secret: {created.secret}")
 

@@ -31,7 +31,9 @@ def verify(
     database: DatabaseOption = None,
     expect_head: Annotated[
         str | None,
-        typer.Option("--expect-head", metavar="SEQ:HASH", help="An anchor kept outside the database (`statut ledger head`)."),
+        typer.Option(
+            "--expect-head", metavar="SEQ:HASH", help="An anchor kept outside the database (`statut ledger head`)."
+        ),
     ] = None,
 ) -> None:
     """Recompute the chain; detect any edited or deleted entry."""

@@ -70,7 +70,9 @@ def national_register(source: Path | str | bytes) -> Iterator[RegisterFact]:
         for name in ("postal_code", "municipality", "street"):
             if row.get(name):
                 details[name] = row[name]
-        yield RegisterFact(row["national_number"], LifeEventType(kind), _date(row.get("event_date", ""), "event_date", line), details)
+        yield RegisterFact(
+            row["national_number"], LifeEventType(kind), _date(row.get("event_date", ""), "event_date", line), details
+        )
 
 
 def tax_authority(source: Path | str | bytes) -> Iterator[IncomeFact]:
@@ -79,7 +81,9 @@ def tax_authority(source: Path | str | bytes) -> Iterator[IncomeFact]:
             amount = Decimal(row.get("amount", "")).quantize(Decimal("0.01"))
             year = int(row.get("year", ""))
         except (InvalidOperation, ValueError):
-            raise DomainValidationError("amount", row.get("amount", ""), f"line {line}: year and amount expected") from None
+            raise DomainValidationError(
+                "amount", row.get("amount", ""), f"line {line}: year and amount expected"
+            ) from None
         yield IncomeFact(row["national_number"], year, amount)
 
 
@@ -93,6 +97,8 @@ def enterprise_register(source: Path | str | bytes) -> Iterator[RegisterFact]:
         if row.get("reason"):
             details["reason"] = row["reason"]
         if row.get("bankruptcy_date"):
-            yield RegisterFact(holder, LifeEventType.BANKRUPTCY, _date(row["bankruptcy_date"], "bankruptcy_date", line), details)
+            yield RegisterFact(
+                holder, LifeEventType.BANKRUPTCY, _date(row["bankruptcy_date"], "bankruptcy_date", line), details
+            )
         elif row.get("status") in {"stopped", "ceased"} and row.get("end_date"):
             yield RegisterFact(holder, LifeEventType.CESSATION, _date(row["end_date"], "end_date", line), details)

@@ -22,7 +22,7 @@ PENSION_AGE = "be.statut.pension.age_approaching"
 POISON_MARKER = "poison"  # a life-event detail tests use to build an event no handler can process
 
 
-class PoisonEvent(ValueError):
+class PoisonEventError(ValueError):
     """An event that cannot be processed, however often it is retried (it goes to the dead letter)."""
 
 
@@ -34,11 +34,11 @@ def on_life_event(uow: UnitOfWork, event: OutboxRecord) -> object:
     day = date.fromisoformat(event.data["event_date"])
     details = {str(k): str(v) for k, v in dict(event.data.get("details", {})).items()}
     if details.get(POISON_MARKER):
-        raise PoisonEvent(f"event {event.event_id} is marked as poison: {details[POISON_MARKER]}")
+        raise PoisonEventError(f"event {event.event_id} is marked as poison: {details[POISON_MARKER]}")
     if kind is LifeEventType.BIRTH:
         return decisions.propose_maternity_aid(uow, event, person_id, day, details)
     if kind in (LifeEventType.BANKRUPTCY, LifeEventType.CESSATION):
-        return decisions.check_bridging_right(uow, event, person_id, kind, day, details)
+        return decisions.check_bridging_right(uow, event, person_id, kind=kind, day=day, details=details)
     if kind is LifeEventType.DEATH:
         return decisions.close_dossier(uow, event, person_id, day)
     return None  # a change of address decides nothing
@@ -46,10 +46,14 @@ def on_life_event(uow: UnitOfWork, event: OutboxRecord) -> object:
 
 def on_income(uow: UnitOfWork, event: OutboxRecord) -> object:
     data = event.data
-    definitive = data.get("status") == IncomeStatus.DEFINITIVE.value and data.get("source") == IncomeSource.TAX_AUTHORITY.value
+    definitive = (
+        data.get("status") == IncomeStatus.DEFINITIVE.value and data.get("source") == IncomeSource.TAX_AUTHORITY.value
+    )
     if not definitive or event.person_id is None or "amount_cents" not in data:
         return None
-    return decisions.settle_final_contributions(uow, event, event.person_id, int(data["year"]), int(data["amount_cents"]))
+    return decisions.settle_final_contributions(
+        uow, event, event.person_id, int(data["year"]), int(data["amount_cents"])
+    )
 
 
 def on_pension_age(uow: UnitOfWork, event: OutboxRecord) -> object:

@@ -132,7 +132,9 @@ class Relay:
                 error = outcome.get(delivery.delivery_id, HELD)
                 if error is None or error == HELD:
                     continue
-                status = uow.subscriptions.mark_failed(delivery, error, subscription.max_attempts, backoff_base=self._backoff)
+                status = uow.subscriptions.mark_failed(
+                    delivery, error, subscription.max_attempts, backoff_base=self._backoff
+                )
                 self.stats.failed += 1
                 self.stats.dead += status == "dead"
                 if len(self.stats.errors) < 100:

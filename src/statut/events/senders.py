@@ -48,6 +48,7 @@ class InProcessSender:
         self._clock = clock
 
     def send(self, subscription: Subscription, records: Sequence[OutboxRecord]) -> list[str | None]:
+        del subscription  # one handler set per sender
         results: list[str | None] = []
         for record in records:
             try:

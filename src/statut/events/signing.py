@@ -25,7 +25,9 @@ def signature_header(secret: str, body: bytes, *, timestamp: int | None = None) 
     return f"t={moment},v1={signature(secret, moment, body)}"
 
 
-def verify(secret: str, body: bytes, header: str, *, tolerance: int = DEFAULT_TOLERANCE_SECONDS, now: int | None = None) -> bool:
+def verify(
+    secret: str, body: bytes, header: str, *, tolerance: int = DEFAULT_TOLERANCE_SECONDS, now: int | None = None
+) -> bool:
     """True when ``header`` signs ``body`` with ``secret`` and is not older than ``tolerance`` seconds."""
     parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
     try:

@@ -31,7 +31,7 @@ def child_number(birth: date, counter: int, *, female: bool) -> str:
 
 
 def national_register_rows(people: Sequence[Someone], count: int, *, seed: int, today: date) -> list[dict[str, str]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     mothers = [p for p in people if p.sex == "F" and 20 <= (today - p.birth_date).days // 365 <= 45]
     rows: list[dict[str, str]] = []
     for i in range(count):
@@ -39,35 +39,65 @@ def national_register_rows(people: Sequence[Someone], count: int, *, seed: int, 
         roll = rng.random()
         if roll < 0.5 and mothers:
             mother = rng.choice(mothers)
-            rows.append({"national_number": mother.national_number, "event_type": "birth", "event_date": day.isoformat(),
-                         "child_national_number": child_number(day, i + 1, female=rng.random() < 0.5),
-                         "child_at_mother_address": "yes" if rng.random() < 0.95 else "no"})
+            rows.append(
+                {
+                    "national_number": mother.national_number,
+                    "event_type": "birth",
+                    "event_date": day.isoformat(),
+                    "child_national_number": child_number(day, i + 1, female=rng.random() < 0.5),
+                    "child_at_mother_address": "yes" if rng.random() < 0.95 else "no",
+                }
+            )
         elif roll < 0.6:
             person = rng.choice(people)
-            rows.append({"national_number": person.national_number, "event_type": "death", "event_date": day.isoformat(),
-                         "child_national_number": "", "child_at_mother_address": ""})
+            rows.append(
+                {
+                    "national_number": person.national_number,
+                    "event_type": "death",
+                    "event_date": day.isoformat(),
+                    "child_national_number": "",
+                    "child_at_mother_address": "",
+                }
+            )
         else:
             person = rng.choice(people)
-            rows.append({"national_number": person.national_number, "event_type": "address_change", "event_date": day.isoformat(),
-                         "child_national_number": "", "child_at_mother_address": ""})
+            rows.append(
+                {
+                    "national_number": person.national_number,
+                    "event_type": "address_change",
+                    "event_date": day.isoformat(),
+                    "child_national_number": "",
+                    "child_at_mother_address": "",
+                }
+            )
     return rows
 
 
 def tax_authority_rows(people: Sequence[Someone], count: int, *, seed: int, year: int) -> list[dict[str, str]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     chosen = rng.sample(list(people), min(count, len(people)))
-    return [{"national_number": p.national_number, "year": str(year), "amount": f"{rng.lognormvariate(10.4, 0.5):.2f}"} for p in chosen]
+    return [
+        {"national_number": p.national_number, "year": str(year), "amount": f"{rng.lognormvariate(10.4, 0.5):.2f}"}
+        for p in chosen
+    ]
 
 
 def enterprise_register_rows(people: Sequence[Someone], count: int, *, seed: int, today: date) -> list[dict[str, str]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     rows = []
     for i, person in enumerate(rng.sample(list(people), min(count, len(people)))):
         day = (today - timedelta(days=rng.randint(1, 90))).isoformat()
         bankrupt = rng.random() < 0.4
-        rows.append({"enterprise_number": f"0{700000000 + i:09d}"[:10], "holder_national_number": person.national_number,
-                     "status": "bankrupt" if bankrupt else "stopped", "end_date": day,
-                     "bankruptcy_date": day if bankrupt else "", "reason": "" if bankrupt else rng.choice(["economic", ""])})
+        rows.append(
+            {
+                "enterprise_number": f"0{700000000 + i:09d}"[:10],
+                "holder_national_number": person.national_number,
+                "status": "bankrupt" if bankrupt else "stopped",
+                "end_date": day,
+                "bankruptcy_date": day if bankrupt else "",
+                "reason": "" if bankrupt else rng.choice(["economic", ""]),
+            }
+        )
     return rows
 
 

@@ -99,11 +99,12 @@ class Rule:
         including those of an unknown type.
 
         By default: the rule's record types that use the field (a value in a field the type does not
-        use is ignored, GEN-005 says so). A rule for every type on a common field also looks at records
-        of an unknown type (their record_id and national number are still worth a reason); a check with
-        its own scope (GEN-005) decides itself."""
-        if self.row_check is not None and self.row_check.own_scope:
-            return None
+        use is ignored, and GEN-005 says so: its check runs on the types that do *not* use the field).
+        A rule for every type on a common field also looks at records of an unknown type (their
+        record_id and national number are still worth a reason)."""
+        check = self.row_check
+        if check is not None and check.unused_fields:
+            return tuple(t.value for t in self.record_types if field_name not in fields_of(t))
         if self.applies_to_any_type and field_name in COMMON:
             return None
         return tuple(t.value for t in self.record_types if field_name in fields_of(t))
@@ -113,11 +114,15 @@ class Rule:
         types = self.types_in_scope(field_name)
         return pl.lit(True) if types is None else pl.col("record_type").is_in(list(types))
 
-    def violation(self, field_name: str, ctx: CheckContext) -> pl.Expr:
-        """Boolean expression, True where a record breaks this row rule on ``field_name``."""
+    def check(self, field_name: str, ctx: CheckContext) -> pl.Expr:
+        """The row check alone (no scope): for a frame already restricted to the types in scope."""
         if self.row_check is None:
             raise TypeError(f"{self.id} is not a row rule")
-        return (self.scope(field_name) & self.row_check.violation(field_name, ctx)).fill_null(False)
+        return self.row_check.violation(field_name, ctx).fill_null(False)
+
+    def violation(self, field_name: str, ctx: CheckContext) -> pl.Expr:
+        """Boolean expression, True where a record breaks this row rule on ``field_name``."""
+        return (self.scope(field_name) & self.check(field_name, ctx)).fill_null(False)
 
     def evaluate(self, frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
         """Run a row rule over ``frame``: one boolean column per field, named after the field."""

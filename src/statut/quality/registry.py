@@ -5,7 +5,9 @@ says how to see a violation. Three kinds, by what a check needs to see:
 
 - row check: ``violation(field, ctx) -> pl.Expr``, a boolean expression (True = violation) over one
   record, evaluated column-wise over a whole frame (``Rule.evaluate`` runs it on a frame), with an
-  optional ``detail(field, ctx) -> pl.Expr`` giving language-neutral data for the message;
+  optional ``detail(field, ctx) -> pl.Expr`` giving language-neutral data for the message. The check
+  says what is wrong with a value; which records it applies to (the rule's record types, those that
+  use the field) is the engine's business (``Rule.types_in_scope``);
 - batch check: ``check(inputs) -> pl.DataFrame``, over all the records of a batch at once
   (duplicates; ``inputs`` holds the working frame and the context);
 - cross check: ``check(inputs) -> pl.DataFrame``, over the batch and frames of the register's state.
@@ -51,10 +53,9 @@ CrossCheck = Callable[["CrossInputs"], pl.DataFrame]
 class RowCheck:
     violation: RowViolation
     detail: RowDetail | None = None
-    own_scope: bool = False
-    """True when the check decides itself which record types it concerns (GEN-005 looks precisely at
-    the fields a record type does *not* use); otherwise the engine restricts it to the rule's record
-    types that use the field."""
+    unused_fields: bool = False
+    """The engine runs a check for a field on the records of the rule's types that use the field;
+    with ``unused_fields`` on those that do *not* use it (GEN-005: a value where none belongs)."""
 
 
 ROW_CHECKS: dict[str, RowCheck] = {}
@@ -63,12 +64,12 @@ CROSS_CHECKS: dict[str, CrossCheck] = {}
 
 
 def row_check(
-    rule_id: str, *, detail: RowDetail | None = None, own_scope: bool = False
+    rule_id: str, *, detail: RowDetail | None = None, unused_fields: bool = False
 ) -> Callable[[RowViolation], RowViolation]:
     def register(function: RowViolation) -> RowViolation:
         if rule_id in ROW_CHECKS:
             raise ValueError(f"a row check is already registered for {rule_id}")
-        ROW_CHECKS[rule_id] = RowCheck(function, detail, own_scope)
+        ROW_CHECKS[rule_id] = RowCheck(function, detail, unused_fields)
         return function
 
     return register

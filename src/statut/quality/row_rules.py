@@ -15,7 +15,7 @@ from datetime import date
 import polars as pl
 
 from statut.domain.calendar import Quarter
-from statut.exchange.format import FIELD_BY_NAME, RecordType, fields_of, mandatory_fields
+from statut.exchange.format import FIELD_BY_NAME, RecordType, mandatory_fields
 from statut.quality.identifiers import (
     encoded_birth_date_text,
     enterprise_number_valid,
@@ -80,14 +80,11 @@ def too_long(field: str, _ctx: CheckContext) -> pl.Expr:
     return _text(field).str.len_chars() > FIELD_BY_NAME[field].max_length
 
 
-def _types_not_using(field: str) -> list[str]:
-    return [t.value for t in RecordType if field not in fields_of(t)]
-
-
-@row_check("GEN-005", detail=_record_type_detail, own_scope=True)
+@row_check("GEN-005", detail=_record_type_detail, unused_fields=True)
 def field_not_used(field: str, _ctx: CheckContext) -> pl.Expr:
-    """A value in a column the record type does not use is ignored; say so rather than drop it quietly."""
-    return pl.col("record_type").is_in(_types_not_using(field)) & _present(field)
+    """A value in a column the record type does not use is ignored; say so rather than drop it quietly.
+    (Runs on the records of the types that do not use the field: ``unused_fields``.)"""
+    return _present(field)
 
 
 @row_check("GEN-006")

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 import polars as pl
 
@@ -102,7 +103,8 @@ class ValidationResult:
       its record; the report and the findings are made from it;
     - ``accepted``: typed frames per record type (statut.exchange.frames), what the store loads;
     - ``quarantined``: the quarantined records with their raw text and their reasons;
-    - ``reconciliation``: the file-side counts and hash totals.
+    - ``reconciliation``: the file-side counts and hash totals, computed when first asked for (the
+      gate asks once the batch has landed, to compare).
     """
 
     fund_code: str
@@ -113,7 +115,6 @@ class ValidationResult:
     reasons: pl.DataFrame
     accepted: dict[RecordType, pl.DataFrame]
     quarantined: pl.DataFrame
-    reconciliation: Reconciliation
     source_name: str = ""
     format: str = ""
 
@@ -130,16 +131,13 @@ class ValidationResult:
         )
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Per record type: received, accepted, quarantined, already_held (received is their sum)."""
-        result: dict[str, dict[str, int]] = {}
-        for name, totals in self.reconciliation.types.items():
-            result[name] = {
-                "received": totals.received,
-                "accepted": totals.accepted,
-                "quarantined": totals.quarantined,
-                "already_held": totals.already_held,
-            }
-        return result
+        """Per record type: received, accepted, quarantined, already_held (received is their sum);
+        every type of the format, and ``unknown`` when some records had no valid type."""
+        return _counts(self.outcomes)
+
+    @cached_property
+    def reconciliation(self) -> Reconciliation:
+        return _reconciliation(self.batch_sha256, self.counts(), self.accepted, self.quarantined)
 
     def corrected_record_ids(self, record_type: RecordType) -> pl.Series:
         """record_ids of accepted records that replace a version already held (new versions)."""
@@ -236,7 +234,8 @@ def _row_findings(work: pl.DataFrame, cat: Catalogue, ctx: CheckContext) -> pl.D
             readable.filter(condition)
             .select(
                 "_row",
-                *[(rule.violation(name, ctx)).alias(f"{rule.id}|{name}") for rule, name in chosen],
+                # the bucket is within each rule's scope: the check alone, no record-type test per rule
+                *[rule.check(name, ctx).alias(f"{rule.id}|{name}") for rule, name in chosen],
             )
             .collect()
         )
@@ -255,8 +254,8 @@ def _row_finding(work: pl.DataFrame, rule: Rule, name: str, rows: pl.Series, ctx
     assert check is not None  # a row rule without a check fails the catalogue tests
     detail = check.detail(name, ctx) if check.detail is not None else pl.lit(None, dtype=pl.String)
     return (
-        work.lazy()
-        .select(pl.all().gather(rows))
+        work.select(pl.all().gather(rows))  # a few rows of every column: cheap, and the detail may need any
+        .lazy()
         .select(
             pl.col("_row"),
             pl.lit(rule.id).alias("rule_id"),
@@ -405,33 +404,42 @@ def _assemble(
         reasons=reasons,
         accepted=accepted,
         quarantined=quarantined,
-        reconciliation=_reconciliation(raw_batch.sha256, outcomes, accepted, quarantined),
         source_name=raw_batch.source_name,
         format=raw_batch.format.value if raw_batch.format else "",
     )
 
 
+def _counts(outcomes: pl.DataFrame) -> dict[str, dict[str, int]]:
+    if outcomes.height == 0:
+        return {}
+    grouped = outcomes.group_by("record_type", "outcome").len()
+    by_key = {(t, o): n for t, o, n in grouped.iter_rows()}
+    result: dict[str, dict[str, int]] = {}
+    for name in [t.value for t in RecordType] + [UNKNOWN_TYPE]:
+        counts = {o.value: by_key.get((name, o.value), 0) for o in Outcome}
+        received = sum(counts.values())
+        if received or name != UNKNOWN_TYPE:
+            result[name] = {"received": received, **counts}
+    return result
+
+
 def _reconciliation(
-    sha256: str, outcomes: pl.DataFrame, accepted: Mapping[RecordType, pl.DataFrame], quarantined: pl.DataFrame
+    sha256: str,
+    counts: Mapping[str, Mapping[str, int]],
+    accepted: Mapping[RecordType, pl.DataFrame],
+    quarantined: pl.DataFrame,
 ) -> Reconciliation:
-    counts = outcomes.group_by("record_type", "outcome").len()
-    by_key = {(t, o): n for t, o, n in counts.iter_rows()}
-    names = [t.value for t in RecordType] + [UNKNOWN_TYPE]
     types: dict[str, TypeTotals] = {}
-    for name in names:
-        received = sum(n for (t, _), n in by_key.items() if t == name)
-        if received == 0 and name == UNKNOWN_TYPE:
-            continue
+    for name, count in counts.items():
         record_type = RecordType(name) if name != UNKNOWN_TYPE else None
-        accepted_frame = accepted[record_type] if record_type is not None else None
         types[name] = TypeTotals(
             record_type=name,
-            received=received,
-            accepted=by_key.get((name, Outcome.ACCEPTED.value), 0),
-            quarantined=by_key.get((name, Outcome.QUARANTINED.value), 0),
-            already_held=by_key.get((name, Outcome.ALREADY_HELD.value), 0),
-            accepted_totals=totals_of(record_type, accepted_frame)
-            if record_type is not None and accepted_frame is not None
+            received=count["received"],
+            accepted=count[Outcome.ACCEPTED.value],
+            quarantined=count[Outcome.QUARANTINED.value],
+            already_held=count[Outcome.ALREADY_HELD.value],
+            accepted_totals=totals_of(record_type, accepted[record_type])
+            if record_type is not None
             else raw_totals(pl.Series([], dtype=pl.String)),
             quarantined_totals=raw_totals(quarantined.filter(pl.col("record_type") == name).get_column("raw")),
         )
@@ -448,7 +456,6 @@ def _rejected(raw_batch: RawBatch, fund_code: str, today: date) -> ValidationRes
         reasons=pl.DataFrame(schema=REASON_SCHEMA),
         accepted={t: empty_frame(t) for t in RecordType},
         quarantined=pl.DataFrame(schema=QUARANTINE_SCHEMA),
-        reconciliation=Reconciliation(batch_sha256=raw_batch.sha256, types={}),
         source_name=raw_batch.source_name,
         format=raw_batch.format.value if raw_batch.format else "",
     )

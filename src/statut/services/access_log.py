@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from statut.access.enforce import require
 from statut.access.identity import Actor, Section
 from statut.access.policy import Action, Decision, decide_own
-from statut.access.enforce import require
 from statut.store.unit_of_work import UnitOfWork
 
 READ_ACTION = "personal_data.read"

@@ -62,7 +62,9 @@ def prepare_database(
         with UnitOfWork(engine) as uow:
             existing = {fund.code: fund for fund in uow.funds.all()}
             if any(existing.get(fund.code) != fund for fund in catalogue):
-                change = uow.record_change(actor=actor, reason="reference list of social insurance funds", source="statut.reference")
+                change = uow.record_change(
+                    actor=actor, reason="reference list of social insurance funds", source="statut.reference"
+                )
                 synced = uow.funds.sync(catalogue, change)
                 uow.commit()
             else:

@@ -55,10 +55,14 @@ MATERNITY_CONFIRMABLE = frozenset({"child_address_unknown", "work_resumption_unk
 #: Texts of decisions the rules engine does not explain (dossier closure, pension notice header).
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "dossier_closed": {
-        "fr": "Dossier clôturé suite au décès du {date}: affiliation terminée, plus aucune cotisation réclamée à partir du trimestre {quarter}.",
-        "nl": "Dossier afgesloten na het overlijden op {date}: aansluiting beëindigd, geen bijdragen meer gevorderd vanaf kwartaal {quarter}.",
-        "de": "Akte nach dem Tod am {date} geschlossen: Anschluss beendet, ab dem Quartal {quarter} werden keine Beiträge mehr gefordert.",
-        "en": "Dossier closed after the death on {date}: affiliation ended, no further contributions claimed from quarter {quarter}.",
+        "fr": "Dossier clôturé suite au décès du {date}: affiliation terminée, "
+        "plus aucune cotisation réclamée à partir du trimestre {quarter}.",
+        "nl": "Dossier afgesloten na het overlijden op {date}: aansluiting beëindigd, "
+        "geen bijdragen meer gevorderd vanaf kwartaal {quarter}.",
+        "de": "Akte nach dem Tod am {date} geschlossen: Anschluss beendet, "
+        "ab dem Quartal {quarter} werden keine Beiträge mehr gefordert.",
+        "en": "Dossier closed after the death on {date}: affiliation ended, "
+        "no further contributions claimed from quarter {quarter}.",
     },
     "pension_notice": {
         "fr": "Vous atteindrez l'âge légal de la pension le {date}: votre droit à la pension est examiné d'office.",
@@ -76,7 +80,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
 DIRECTIONS: Mapping[str, Mapping[str, str]] = {
     "supplement": {"fr": "supplément à payer", "nl": "bij te betalen", "de": "Nachzahlung", "en": "supplement to pay"},
     "refund": {"fr": "remboursement", "nl": "terugbetaling", "de": "Erstattung", "en": "refund"},
-    "balanced": {"fr": "rien à régulariser", "nl": "niets te regulariseren", "de": "nichts zu regularisieren", "en": "nothing to settle"},
+    "balanced": {
+        "fr": "rien à régulariser",
+        "nl": "niets te regulariseren",
+        "de": "nichts zu regularisieren",
+        "en": "nothing to settle",
+    },
 }
 
 
@@ -124,7 +133,9 @@ def _maternity_inputs(uow: UnitOfWork, person_id: int, birth: date, details: Map
     return mother, insurance, at_address
 
 
-def propose_maternity_aid(uow: UnitOfWork, event: OutboxRecord, person_id: int, birth: date, details: Mapping[str, str]) -> Decision:
+def propose_maternity_aid(
+    uow: UnitOfWork, event: OutboxRecord, person_id: int, birth: date, details: Mapping[str, str]
+) -> Decision:
     mother, insurance, at_address = _maternity_inputs(uow, person_id, birth, details)
     right = maternity_aid(_day(birth), mother, insurance, at_address, -1)
     reasons = right.reason_codes(0)
@@ -176,7 +187,9 @@ def confirm_maternity_aid(uow: UnitOfWork, decision_id: int, *, actor: str, want
 # -- bankruptcy, cessation -> bridging right -------------------------------------------------------
 
 
-def check_bridging_right(uow: UnitOfWork, event: OutboxRecord, person_id: int, kind: LifeEventType, day: date, details: Mapping[str, str]) -> Decision:
+def check_bridging_right(
+    uow: UnitOfWork, event: OutboxRecord, person_id: int, *, kind: LifeEventType, day: date, details: Mapping[str, str]
+) -> Decision:
     if kind is LifeEventType.BANKRUPTCY:
         trigger = BridgingTrigger.BANKRUPTCY
     elif str(details.get("reason", "")).lower() in {"economic", "economic_reasons", "raisons_economiques"}:
@@ -232,7 +245,11 @@ def close_dossier(uow: UnitOfWork, event: OutboxRecord, person_id: int, death: d
     stopped = []
     for contribution in uow.contributions.for_person(person_id):
         value = contribution.value
-        if death_quarter < value.quarter and value.due > value.paid and value.status in (ContributionStatus.DUE, ContributionStatus.UNPAID):
+        if (
+            death_quarter < value.quarter
+            and value.due > value.paid
+            and value.status in (ContributionStatus.DUE, ContributionStatus.UNPAID)
+        ):
             uow.contributions.correct(replace(value, due=value.paid, status=ContributionStatus.PAID), change)
             stopped.append(str(value.quarter))
     shown_quarter = str(death_quarter + 1)
@@ -244,7 +261,10 @@ def close_dossier(uow: UnitOfWork, event: OutboxRecord, person_id: int, death: d
         source_event_id=event.event_id,
         reasons=("death",),
         details={"death_date": death.isoformat(), "affiliations_ended": ended, "dues_stopped_quarters": stopped},
-        explanation={lang: [TEXTS["dossier_closed"][lang].format(date=death.isoformat(), quarter=shown_quarter)] for lang in LANGUAGES},
+        explanation={
+            lang: [TEXTS["dossier_closed"][lang].format(date=death.isoformat(), quarter=shown_quarter)]
+            for lang in LANGUAGES
+        },
         fund_code=ended[0] if ended else _fund_on(uow, person_id, death),
     )
     return uow.decisions.make(decision, change)
@@ -265,8 +285,14 @@ def _affiliation_id(uow: UnitOfWork, versioned: Any) -> int:
 # -- definitive income -> final contributions and regularisation -----------------------------------
 
 
-def settle_final_contributions(uow: UnitOfWork, event: OutboxRecord, person_id: int, year: int, amount_cents: int) -> Decision | None:
-    affiliations = [a.value for a in uow.affiliations.for_person(person_id) if a.value.period.start.year <= year and (a.value.period.end is None or a.value.period.end > date(year, 1, 1))]
+def settle_final_contributions(
+    uow: UnitOfWork, event: OutboxRecord, person_id: int, year: int, amount_cents: int
+) -> Decision | None:
+    affiliations = [
+        a.value
+        for a in uow.affiliations.for_person(person_id)
+        if a.value.period.start.year <= year and (a.value.period.end is None or a.value.period.end > date(year, 1, 1))
+    ]
     if not affiliations:
         return None  # not self-employed that year: nothing to settle
     affiliation = affiliations[-1]
@@ -276,20 +302,37 @@ def settle_final_contributions(uow: UnitOfWork, event: OutboxRecord, person_id: 
     fund = uow.funds.get(affiliation.fund_code)
     fee_rate = fund.fee_rate if fund is not None else Decimal(0)
     fee_ppm = int(Decimal(fee_rate) * 1_000_000)
-    result = final_contributions(year, capacity_code(affiliation.capacity.value), amount_cents, quarters_active=quarters_active, fee_rate_ppm=fee_ppm)
+    result = final_contributions(
+        year,
+        capacity_code(affiliation.capacity.value),
+        amount_cents,
+        quarters_active=quarters_active,
+        fee_rate_ppm=fee_ppm,
+    )
     trace = explain_final_contribution(
         year, affiliation.capacity, Decimal(amount_cents) / 100, quarters_active=quarters_active, fee_rate=fee_rate
     )
     explanation = {lang: trace.render(lang).splitlines() for lang in LANGUAGES}
-    details: dict[str, Any] = {"year": year, "income_cents": amount_cents, "quarters_active": quarters_active, "provisional_paid_cents": paid_cents}
+    details: dict[str, Any] = {
+        "year": year,
+        "income_cents": amount_cents,
+        "quarters_active": quarters_active,
+        "provisional_paid_cents": paid_cents,
+    }
     if bool(result.ok[0]):
         quarterly = int(result.quarterly_with_fees[0])
         balance = int(regularisation(quarterly, paid_cents, quarters_active))
         direction = "supplement" if balance > 0 else "refund" if balance < 0 else "balanced"
-        details |= {"final_quarterly_cents": quarterly, "final_annual_cents": int(result.annual[0]), "regularisation_cents": balance}
+        details |= {
+            "final_quarterly_cents": quarterly,
+            "final_annual_cents": int(result.annual[0]),
+            "regularisation_cents": balance,
+        }
         for lang in LANGUAGES:
             amount = f"{abs(balance) / 100:.2f}"
-            explanation[lang].append(TEXTS["regularisation"][lang].format(year=year, amount=amount, direction=DIRECTIONS[direction][lang]))
+            explanation[lang].append(
+                TEXTS["regularisation"][lang].format(year=year, amount=amount, direction=DIRECTIONS[direction][lang])
+            )
         status, outcome, reasons = "notified", direction, (direction,)
     else:
         status, outcome, reasons = "pending_information", "missing_data", (result.error_name(0),)
@@ -335,7 +378,12 @@ def examine_pension(uow: UnitOfWork, event: OutboxRecord, person_id: int, as_of:
         outcome=_outcome_name(right),
         source_event_id=event.event_id,
         reasons=tuple(right.reason_codes(0)),
-        details={"legal_date": legal, "legal_age": int(right.legal_age[0]), "earliest_date": str(right.earliest_date[0]), "as_of": as_of.isoformat()},
+        details={
+            "legal_date": legal,
+            "legal_age": int(right.legal_age[0]),
+            "earliest_date": str(right.earliest_date[0]),
+            "as_of": as_of.isoformat(),
+        },
         explanation=explanation,
         fund_code=_fund_on(uow, person_id, as_of),
     )
@@ -353,8 +401,7 @@ def announce_pension_ages(uow: UnitOfWork, today: date, *, months: int = PENSION
 
     pv, a, ob = t.person_version, t.affiliation, et.outbox
     rows = uow.connection.execute(
-        select(pv.c.person_id, pv.c.birth_date)
-        .where(
+        select(pv.c.person_id, pv.c.birth_date).where(
             pv.c.superseded_at.is_(None),
             pv.c.valid_to.is_(None),
             pv.c.death_date.is_(None),
@@ -373,7 +420,9 @@ def announce_pension_ages(uow: UnitOfWork, today: date, *, months: int = PENSION
         return announced
     already = {
         int(s.removeprefix("person/"))
-        for s in uow.connection.execute(select(ob.c.subject).where(ob.c.event_type == "be.statut.pension.age_approaching")).scalars()
+        for s in uow.connection.execute(
+            select(ob.c.subject).where(ob.c.event_type == "be.statut.pension.age_approaching")
+        ).scalars()
     }
     todo = [int(i) for i in chosen if int(i) not in already]
     if not todo:
@@ -381,8 +430,13 @@ def announce_pension_ages(uow: UnitOfWork, today: date, *, months: int = PENSION
     change = uow.record_change(actor=ACTOR, reason=f"legal pension age within {months} months", source="pension-scan")
     legal_by_id = dict(zip(ids.tolist(), legal.astype(str).tolist(), strict=True))
     for person_id in todo:
-        uow.ledger.record(change, action="pension.age_approaching", entity_type="person", entity_key=person_id,
-                          payload={"legal_date": legal_by_id[person_id], "as_of": today.isoformat()})
+        uow.ledger.record(
+            change,
+            action="pension.age_approaching",
+            entity_type="person",
+            entity_key=person_id,
+            payload={"legal_date": legal_by_id[person_id], "as_of": today.isoformat()},
+        )
         announced.append(person_id)
     return announced
 

@@ -24,14 +24,25 @@ from statut import rules
 from statut.access.enforce import require
 from statut.access.identity import Actor, Role, Section
 from statut.access.policy import Decision, DossierSubject, MandateFact, decide_dossier, parse_sections
-from statut.domain.entities import CareerQuarterReason, IncomeSource, IncomeStatus, LifeEventType, Person
+from statut.domain.entities import (
+    Affiliation,
+    CareerQuarter,
+    CareerQuarterReason,
+    ContributionQuarter,
+    IncomeSource,
+    IncomeStatus,
+    LifeEventType,
+    Person,
+    ProfessionalIncome,
+)
 from statut.domain.identifiers import parse_person_number
 from statut.domain.money import from_cents, to_cents
 from statut.rules.rights.outcome import RightAssessment
 from statut.services.access_log import record_read
+from statut.store.bitemporal import Versioned
 from statut.store.unit_of_work import UnitOfWork
 
-Language = Literal["fr", "nl", "de", "en"]
+Explain = Literal["latest", "all", "none"]
 LANGUAGES: tuple[str, ...] = ("fr", "nl", "de", "en")
 FINDINGS_NOTE = (
     "data-quality findings are not held by the register yet (the quality engine's tables do not exist); "
@@ -175,7 +186,7 @@ def read_dossier(
     lang: str | None = None,
     request_id: str | None = None,
     today: date | None = None,
-    explain: Literal["latest", "all", "none"] = "latest",
+    explain: Explain = "latest",
 ) -> Dossier:
     """The dossier of ``national_number`` as ``actor`` may see it; the read is logged in the ledger."""
     day = today or uow.clock().date()
@@ -184,7 +195,9 @@ def read_dossier(
     decision = require(decide_dossier(actor, subject, purpose))
     assert person_id is not None
     dossier = build_dossier(uow, person_id, number, decision, lang=lang, today=day, explain=explain)
-    record_read(uow, actor, person_id, decision.sections, decision, what="dossier", purpose=purpose, request_id=request_id)
+    record_read(
+        uow, actor, person_id, decision.sections, decision, what="dossier", purpose=purpose, request_id=request_id
+    )
     return dossier
 
 
@@ -196,7 +209,7 @@ def build_dossier(
     *,
     lang: str | None,
     today: date,
-    explain: Literal["latest", "all", "none"] = "latest",
+    explain: Explain = "latest",
 ) -> Dossier:
     person = uow.persons.get_or_raise(person_id)
     language = lang if lang in LANGUAGES else person.language.value
@@ -227,14 +240,16 @@ def build_dossier(
         ]
         if Section.AFFILIATIONS in sections
         else None,
-        incomes=[
-            IncomeView(i.value.year, i.value.amount, i.value.source.value, i.value.status.value) for i in incomes
-        ]
+        incomes=[IncomeView(i.value.year, i.value.amount, i.value.source.value, i.value.status.value) for i in incomes]
         if Section.INCOMES in sections
         else None,
-        contribution_account=_account(uow, person_id, affiliations, incomes, language, explain) if need_contributions else None,
+        contribution_account=_account(uow, person_id, affiliations, incomes, language=language, explain=explain)
+        if need_contributions
+        else None,
         career=career if Section.CAREER in sections else None,
-        rights=_rights(uow, person_id, person, career, language, today) if Section.RIGHTS in sections else None,
+        rights=_rights(uow, person_id, person, career, language=language, today=today)
+        if Section.RIGHTS in sections
+        else None,
         findings=[] if Section.FINDINGS in sections else None,
         findings_note=FINDINGS_NOTE if Section.FINDINGS in sections else None,
     )
@@ -256,11 +271,24 @@ def _person(person: Person) -> PersonView:
     )
 
 
-def _account(uow, person_id, affiliations, incomes, language, explain) -> ContributionAccountView:  # type: ignore[no-untyped-def]
+def _account(
+    uow: UnitOfWork,
+    person_id: int,
+    affiliations: list[Versioned[Affiliation]],
+    incomes: list[Versioned[ProfessionalIncome]],
+    *,
+    language: str,
+    explain: Explain,
+) -> ContributionAccountView:
     contributions = uow.contributions.for_person(person_id)
     quarters = [
         QuarterView(
-            str(c.value.quarter), c.value.fund_code, c.value.due, c.value.paid, c.value.due - c.value.paid, c.value.status.value
+            str(c.value.quarter),
+            c.value.fund_code,
+            c.value.due,
+            c.value.paid,
+            c.value.due - c.value.paid,
+            c.value.status.value,
         )
         for c in contributions
     ]
@@ -270,7 +298,7 @@ def _account(uow, person_id, affiliations, incomes, language, explain) -> Contri
     return ContributionAccountView(quarters, total_due, total_paid, total_due - total_paid, regularisations)
 
 
-def _year_capacity(affiliations, year: int) -> str | None:  # type: ignore[no-untyped-def]
+def _year_capacity(affiliations: list[Versioned[Affiliation]], year: int) -> str | None:
     """The capacity of the affiliation covering most of ``year`` (the first one on a tie)."""
     best: tuple[int, str] | None = None
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
@@ -282,7 +310,13 @@ def _year_capacity(affiliations, year: int) -> str | None:  # type: ignore[no-un
     return None if best is None else best[1]
 
 
-def _regularisations(contributions, affiliations, incomes, language, explain) -> list[RegularisationView]:  # type: ignore[no-untyped-def]
+def _regularisations(
+    contributions: list[Versioned[ContributionQuarter]],
+    affiliations: list[Versioned[Affiliation]],
+    incomes: list[Versioned[ProfessionalIncome]],
+    language: str,
+    explain: Explain,
+) -> list[RegularisationView]:
     """Final contributions on the definitive income of year N against the provisional ones paid
     (since 1 January 2015, socialsecurity.be): one column computation for all years of the person."""
     definitive = {
@@ -313,7 +347,9 @@ def _regularisations(contributions, affiliations, incomes, language, explain) ->
     for index, (year, capacity, income) in enumerate(cases):
         computed = bool(result.ok[index]) and int(codes[index]) != -1
         amount = int(amounts[index]) if computed else None
-        kind = "not_computable" if amount is None else "supplement" if amount > 0 else "refund" if amount < 0 else "none"
+        kind = (
+            "not_computable" if amount is None else "supplement" if amount > 0 else "refund" if amount < 0 else "none"
+        )
         explanation: list[str] = []
         if year in explained_years:
             trace = rules.explain_final_contribution(year, capacity, income, quarters_active=int(active[index]))
@@ -335,7 +371,7 @@ def _regularisations(contributions, affiliations, incomes, language, explain) ->
     return views
 
 
-def _career(rows, today: date) -> CareerView:  # type: ignore[no-untyped-def]
+def _career(rows: list[Versioned[CareerQuarter]], today: date) -> CareerView:
     quarters = [CareerQuarterView(str(r.value.quarter), r.value.counts_for_pension, r.value.reason.value) for r in rows]
     if not rows:
         return CareerView(0, 0, 0, [])
@@ -346,7 +382,9 @@ def _career(rows, today: date) -> CareerView:  # type: ignore[no-untyped-def]
     for (year, number), reason in by_quarter.items():
         statuses[(year - first) * 4 + number - 1, 0] = _CAREER_STATUS[reason]
     counted = rules.career(statuses, as_of=today)
-    return CareerView(int(counted.quarters[0]), int(counted.whole_years[0]), int(counted.early_pension_years[0]), quarters)
+    return CareerView(
+        int(counted.quarters[0]), int(counted.whole_years[0]), int(counted.early_pension_years[0]), quarters
+    )
 
 
 def _right_view(name: str, assessment: RightAssessment, language: str) -> RightView:
@@ -358,7 +396,9 @@ def _right_view(name: str, assessment: RightAssessment, language: str) -> RightV
     )
 
 
-def _rights(uow, person_id, person: Person, career: CareerView, language: str, today: date) -> list[RightView]:  # type: ignore[no-untyped-def]
+def _rights(
+    uow: UnitOfWork, person_id: int, person: Person, career: CareerView, *, language: str, today: date
+) -> list[RightView]:
     """The pension always; maternity aid after a birth; the bridging right after a bankruptcy or a
     cessation. Conditions the register does not hold are passed as unknown (-1)."""
     birth = np.array([person.birth_date], dtype="datetime64[D]")

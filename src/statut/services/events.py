@@ -32,7 +32,11 @@ HANDLERS_CONSUMER = "handlers"
 def ensure_handler_subscription(uow: UnitOfWork, *, max_attempts: int = 5) -> Subscription:
     """The embedded default: the decision handlers subscribe in-process to the events they act on."""
     return uow.subscriptions.ensure(
-        HANDLERS_SUBSCRIPTION, "inprocess", "statut.events.handlers", type_prefixes=handlers.HANDLED_TYPES, max_attempts=max_attempts
+        HANDLERS_SUBSCRIPTION,
+        "inprocess",
+        "statut.events.handlers",
+        type_prefixes=handlers.HANDLED_TYPES,
+        max_attempts=max_attempts,
     )
 
 
@@ -49,8 +53,14 @@ def subscribe_webhook(
 ) -> Subscription:
     """A fund system subscribes by webhook; the secret (generated if not given) signs every body."""
     return uow.subscriptions.add(
-        name, "webhook", url, secret=secret or secrets.token_urlsafe(32), type_prefixes=type_prefixes,
-        fund_code=fund_code, entitled_national_number=entitled_national_number, max_attempts=max_attempts,
+        name,
+        "webhook",
+        url,
+        secret=secret or secrets.token_urlsafe(32),
+        type_prefixes=type_prefixes,
+        fund_code=fund_code,
+        entitled_national_number=entitled_national_number,
+        max_attempts=max_attempts,
     )
 
 
@@ -117,11 +127,19 @@ def dead_letters(uow: UnitOfWork) -> list[DeadLetter]:
     letters = []
     for delivery in uow.subscriptions.dead_letters():
         record = _record_at(uow, delivery.position)
-        letters.append(DeadLetter(delivery, names.get(delivery.subscription_id, "?"), record.event_type, record.event_id))
+        letters.append(
+            DeadLetter(delivery, names.get(delivery.subscription_id, "?"), record.event_type, record.event_id)
+        )
     return letters
 
 
-def redeliver(uow: UnitOfWork, *, delivery_ids: Sequence[int] = (), subscription: str | None = None, since_position: int | None = None) -> int:
+def redeliver(
+    uow: UnitOfWork,
+    *,
+    delivery_ids: Sequence[int] = (),
+    subscription: str | None = None,
+    since_position: int | None = None,
+) -> int:
     """Put dead letters (all, some, or one subscriber's) back in the queue; or replay a subscriber from
     an outbox position (``since_position``), e.g. after the fund restored a backup."""
     subscription_id = None
@@ -132,7 +150,9 @@ def redeliver(uow: UnitOfWork, *, delivery_ids: Sequence[int] = (), subscription
 
             raise NotFound(f"no subscription named {subscription!r}")
         subscription_id = found.subscription_id
-    return uow.subscriptions.redeliver(delivery_ids=delivery_ids, subscription_id=subscription_id, since_position=since_position)
+    return uow.subscriptions.redeliver(
+        delivery_ids=delivery_ids, subscription_id=subscription_id, since_position=since_position
+    )
 
 
 def _record_at(uow: UnitOfWork, position: int) -> OutboxRecord:
@@ -144,7 +164,9 @@ def _record_at(uow: UnitOfWork, position: int) -> OutboxRecord:
 # -- SSE ---------------------------------------------------------------------------------------------
 
 
-def events_after(uow: UnitOfWork, last_event_id: str | None, *, limit: int = 200, type_prefixes: Sequence[str] = ()) -> list[OutboxRecord]:
+def events_after(
+    uow: UnitOfWork, last_event_id: str | None, *, limit: int = 200, type_prefixes: Sequence[str] = ()
+) -> list[OutboxRecord]:
     """Dispatched events after ``last_event_id`` (None: from the start) in the relay's commit order:
     what a Server-Sent Events stream resumes from (``Last-Event-ID``)."""
     after = 0
@@ -187,7 +209,10 @@ def replay(uow: UnitOfWork, since: date | datetime) -> ReplayResult:
             result.by_type[record.event_type] = result.by_type.get(record.event_type, 0) + 1
     if uow.dialect == "postgresql":
         uow.connection.execute(
-            text("SELECT setval(pg_get_serial_sequence('decision', 'decision_id'), COALESCE((SELECT MAX(decision_id) FROM decision), 0) + 1, false)")
+            text(
+                "SELECT setval(pg_get_serial_sequence('decision', 'decision_id'), "
+                "COALESCE((SELECT MAX(decision_id) FROM decision), 0) + 1, false)"
+            )
         )
     result.decisions = uow.decisions.count()
     return result
@@ -239,8 +264,13 @@ class CapturingWebhookSender:
         for record in records:
             body = encode(to_cloudevent(record, include_national_number=subscription.entitled_national_number))
             self.requests.append(
-                {"url": subscription.target, "subscription": subscription.name, "type": record.event_type,
-                 "headers": {SIGNATURE_HEADER: signature_header(subscription.secret, body)}, "body": body.decode()}
+                {
+                    "url": subscription.target,
+                    "subscription": subscription.name,
+                    "type": record.event_type,
+                    "headers": {SIGNATURE_HEADER: signature_header(subscription.secret, body)},
+                    "body": body.decode(),
+                }
             )
         return [None] * len(records)
 
@@ -258,7 +288,9 @@ class BirthDemo:
     webhooks: list[dict[str, Any]]
 
 
-def demonstrate_birth(engine: Engine, *, fund_code: str = "F101", webhook_url: str | None = None, birth_date: date | None = None) -> BirthDemo:
+def demonstrate_birth(
+    engine: Engine, *, fund_code: str = "F101", webhook_url: str | None = None, birth_date: date | None = None
+) -> BirthDemo:
     """A birth in the National Register feed becomes a maternity-aid proposal for the mother through
     her fund, and a signed webhook to that fund (what ``statut demo`` shows).
 
@@ -276,8 +308,12 @@ def demonstrate_birth(engine: Engine, *, fund_code: str = "F101", webhook_url: s
     first_nine = "910412" + "998"
     mother = Person(
         number=parse_person_number(first_nine + national_number_check_digits(first_nine, False)),
-        last_name="Peeters", first_name="Emma", birth_date=date(1991, 4, 12), sex=Sex.FEMALE,
-        language=Language.NL, address=Address("9000", "Gent"),
+        last_name="Peeters",
+        first_name="Emma",
+        birth_date=date(1991, 4, 12),
+        sex=Sex.FEMALE,
+        language=Language.NL,
+        address=Address("9000", "Gent"),
     )
     subscription_name = f"demo-fund-{fund_code.lower()}"
     with UnitOfWork(engine) as uow:
@@ -285,10 +321,17 @@ def demonstrate_birth(engine: Engine, *, fund_code: str = "F101", webhook_url: s
         if mother_id is None:
             change = uow.record_change(actor="demo", reason="demo: a self-employed mother", source="demo")
             mother_id = uow.persons.add(mother, change)
-            uow.affiliations.add(Affiliation(mother.number.value, fund_code, Capacity.MAIN, DateRange(date(2016, 1, 1), None)), change)
+            uow.affiliations.add(
+                Affiliation(mother.number.value, fund_code, Capacity.MAIN, DateRange(date(2016, 1, 1), None)), change
+            )
         if uow.subscriptions.by_name(subscription_name) is None:
-            subscribe_webhook(uow, subscription_name, webhook_url or "https://fund.example/statut-hook", fund_code=fund_code,
-                              type_prefixes=("be.statut.decision.",))
+            subscribe_webhook(
+                uow,
+                subscription_name,
+                webhook_url or "https://fund.example/statut-hook",
+                fund_code=fund_code,
+                type_prefixes=("be.statut.decision.",),
+            )
         feed = (
             "national_number,event_type,event_date,child_national_number,child_at_mother_address\n"
             f"{mother.number.value},birth,{born.isoformat()},{child_number(born, 7, female=True)},yes\n"
@@ -307,3 +350,18 @@ def demonstrate_birth(engine: Engine, *, fund_code: str = "F101", webhook_url: s
 
         events = [e.event_type for e in uow.outbox.for_subject(person_subject(mother_id))]
     return BirthDemo(mother.number.value, mother_id, fund_code, events, decision, capture.requests)
+
+
+def fund_members(uow: UnitOfWork, fund_code: str, people: set[int]) -> set[int]:
+    """Which of ``people`` are (or were) affiliated to ``fund_code``: a fund hears of its own people."""
+    if not people:
+        return set()
+    from statut.store import tables as t
+
+    a = t.affiliation
+    rows = uow.connection.execute(
+        select(a.c.person_id).where(
+            a.c.person_id.in_(list(people)), a.c.fund_code == fund_code, a.c.superseded_at.is_(None)
+        )
+    )
+    return {int(row.person_id) for row in rows}

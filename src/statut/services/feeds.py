@@ -54,7 +54,10 @@ def _life_event(uow: UnitOfWork, fact: adapters.RegisterFact, change: Change, re
     le = t.life_event
     known = uow.connection.execute(
         select(le.c.event_id).where(
-            le.c.person_id == person_id, le.c.event_type == fact.event_type.value, le.c.event_date == fact.event_date, le.c.superseded_at.is_(None)
+            le.c.person_id == person_id,
+            le.c.event_type == fact.event_type.value,
+            le.c.event_date == fact.event_date,
+            le.c.superseded_at.is_(None),
         )
     ).first()
     if known is not None:
@@ -70,8 +73,14 @@ def _income(uow: UnitOfWork, fact: adapters.IncomeFact, change: Change, result: 
         result.skipped += 1
         result.unknown_people.append(fact.national_number)
         return
-    income = ProfessionalIncome(fact.national_number, fact.year, fact.amount, IncomeSource.TAX_AUTHORITY, IncomeStatus.DEFINITIVE)
-    current = [v.value for v in uow.incomes.for_person(person_id) if v.value.year == fact.year and v.value.source == IncomeSource.TAX_AUTHORITY]
+    income = ProfessionalIncome(
+        fact.national_number, fact.year, fact.amount, IncomeSource.TAX_AUTHORITY, IncomeStatus.DEFINITIVE
+    )
+    current = [
+        v.value
+        for v in uow.incomes.for_person(person_id)
+        if v.value.year == fact.year and v.value.source == IncomeSource.TAX_AUTHORITY
+    ]
     if current and current[0].amount == fact.amount and current[0].status == IncomeStatus.DEFINITIVE:
         result.skipped += 1
         return
@@ -87,13 +96,20 @@ def _people(uow: UnitOfWork) -> list[synthetic.Someone]:
     rows = uow.connection.execute(
         select(pi.c.value, pv.c.sex, pv.c.birth_date)
         .join(pv, pv.c.person_id == pi.c.person_id)
-        .where(pi.c.superseded_at.is_(None), pv.c.superseded_at.is_(None), pv.c.valid_to.is_(None), pv.c.death_date.is_(None))
+        .where(
+            pi.c.superseded_at.is_(None),
+            pv.c.superseded_at.is_(None),
+            pv.c.valid_to.is_(None),
+            pv.c.death_date.is_(None),
+        )
         .order_by(pi.c.value)
     )
     return [synthetic.Someone(row.value, row.sex, row.birth_date) for row in rows]
 
 
-def write_synthetic_feed(uow: UnitOfWork, kind: str, path: Path, *, count: int = 100, seed: int = 0, today: date | None = None) -> int:
+def write_synthetic_feed(
+    uow: UnitOfWork, kind: str, path: Path, *, count: int = 100, seed: int = 0, today: date | None = None
+) -> int:
     """Write a synthetic feed file about the people of the register (statut.events.synthetic_feeds)."""
     day = today or date.today()
     people = _people(uow)

@@ -121,7 +121,13 @@ def parse_quarters(series: pl.Series) -> pl.DataFrame:
         },
         schema={"_raw": pl.String(), **QUARTER_COLUMNS},
     )
-    return series.cast(pl.String).alias("_raw").to_frame().join(table, on="_raw", how="left", maintain_order="left").drop("_raw")
+    return (
+        series.cast(pl.String)
+        .alias("_raw")
+        .to_frame()
+        .join(table, on="_raw", how="left", maintain_order="left")
+        .drop("_raw")
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,11 @@ def build_access(settings: Settings, *, limits: dict[str, Limit] | None = None) 
     cursor_key = load_or_create(settings.data_dir / "keys" / "cursor.key", lambda: secrets.token_bytes(32))
     limiter = RateLimiter(limits)
     if settings.oidc_issuer:
-        fetcher = http_jwks_fetcher(settings.oidc_jwks_url) if settings.oidc_jwks_url else _discovering_fetcher(settings.oidc_issuer)
+        fetcher = (
+            http_jwks_fetcher(settings.oidc_jwks_url)
+            if settings.oidc_jwks_url
+            else _discovering_fetcher(settings.oidc_issuer)
+        )
         verifier = TokenVerifier(VerifierConfig(settings.oidc_issuer, settings.oidc_audience), KeySet(fetcher))
         return AccessRuntime(settings, verifier, None, limiter, CursorCodec(cursor_key))
     if settings.environment == "production":
@@ -92,7 +96,11 @@ def persona_claims(uow: UnitOfWork, name: str) -> dict[str, Any]:
     persona = next((p for p in dev_personas() if p.name == name), None)
     if persona is None:
         raise DomainValidationError("persona", name, "unknown persona (see GET /dev/oidc/personas)")
-    claims: dict[str, Any] = {"sub": f"persona:{persona.name}", "statut_role": persona.role.value, "name": persona.description}
+    claims: dict[str, Any] = {
+        "sub": f"persona:{persona.name}",
+        "statut_role": persona.role.value,
+        "name": persona.description,
+    }
     if persona.role in (Role.FUND_AGENT, Role.FUND_SYSTEM):
         claims["fund"] = persona.fund_code
     if persona.name == "self-employed":
@@ -105,13 +113,20 @@ def persona_claims(uow: UnitOfWork, name: str) -> dict[str, Any]:
 
 
 def client_claims(fund_code: str, client_id: str) -> dict[str, Any]:
-    return {"sub": f"client:{client_id}", "statut_role": Role.FUND_SYSTEM.value, "fund": fund_code, "client_id": client_id}
+    return {
+        "sub": f"client:{client_id}",
+        "statut_role": Role.FUND_SYSTEM.value,
+        "fund": fund_code,
+        "client_id": client_id,
+    }
 
 
 def _demo_person(uow: UnitOfWork, today: date) -> tuple[int, str]:
     found = uow.members.first_member(today)
     if found is None:
-        raise NotFound("the register has no affiliated person yet: run `statut demo` first", code="statut.not_found.persona")
+        raise NotFound(
+            "the register has no affiliated person yet: run `statut demo` first", code="statut.not_found.persona"
+        )
     return found
 
 
@@ -119,7 +134,11 @@ def _ensure_demo_mandate(uow: UnitOfWork, today: date) -> None:
     person_id, _ = _demo_person(uow, today)
     if uow.mandates.in_force(person_id, ACCOUNTANT_NUMBER, today):
         return
-    change = uow.record_change(actor=DEMO_ACTOR, reason="demo: mandate of the self-employed persona to the accountant persona", source="dev-issuer")
+    change = uow.record_change(
+        actor=DEMO_ACTOR,
+        reason="demo: mandate of the self-employed persona to the accountant persona",
+        source="dev-issuer",
+    )
     uow.mandates.add(
         MandateRecord(
             mandate_id="",
@@ -128,7 +147,11 @@ def _ensure_demo_mandate(uow: UnitOfWork, today: date) -> None:
             mandatary_number=ACCOUNTANT_NUMBER,
             mandatary_name=ACCOUNTANT_NAME,
             relationship="accountant",
-            scopes=tuple(sorted(s.value for s in (Section.IDENTITY, Section.AFFILIATIONS, Section.INCOMES, Section.CONTRIBUTIONS))),
+            scopes=tuple(
+                sorted(
+                    s.value for s in (Section.IDENTITY, Section.AFFILIATIONS, Section.INCOMES, Section.CONTRIBUTIONS)
+                )
+            ),
             valid_from=today,
             valid_to=None,
             status="active",

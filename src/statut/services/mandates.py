@@ -87,7 +87,9 @@ def _own_person_id(uow: UnitOfWork, actor: Actor) -> tuple[int, str]:
     assert actor.national_number is not None
     person_id = uow.persons.find_id(actor.national_number)
     if person_id is None:
-        raise NotFound("you are not in the register: there is no dossier to give access to", code="statut.not_found.person")
+        raise NotFound(
+            "you are not in the register: there is no dossier to give access to", code="statut.not_found.person"
+        )
     return person_id, actor.national_number
 
 
@@ -115,7 +117,7 @@ def grant_mandate(uow: UnitOfWork, actor: Actor, terms: MandateTerms) -> Mandate
 
 
 def register_at_counter(
-    uow: UnitOfWork, actor: Actor, fund_code: str, person_number: str, terms: MandateTerms, evidence: CounterEvidence
+    uow: UnitOfWork, actor: Actor, fund_code: str, *, person_number: str, terms: MandateTerms, evidence: CounterEvidence
 ) -> MandateRecord:
     """A fund agent registers a mandate the person signed on paper at the counter of ``fund_code``."""
     today = uow.clock().date()
@@ -126,11 +128,15 @@ def register_at_counter(
     mandatary, start = _check_terms(terms, number, today)
     sha = evidence.sha256.strip().lower()
     if not SHA256_HEX.match(sha):
-        raise DomainValidationError("evidence_sha256", evidence.sha256, "the SHA-256 of the scan: 64 hexadecimal digits")
+        raise DomainValidationError(
+            "evidence_sha256", evidence.sha256, "the SHA-256 of the scan: 64 hexadecimal digits"
+        )
     reference = evidence.reference.strip()
     if not reference or len(reference) > MAX_NAME_LENGTH:
         raise DomainValidationError("evidence_reference", evidence.reference, f"1 to {MAX_NAME_LENGTH} characters")
-    change = uow.record_change(actor=actor.key, reason="mandate signed on paper, registered at the fund's counter", source="api")
+    change = uow.record_change(
+        actor=actor.key, reason="mandate signed on paper, registered at the fund's counter", source="api"
+    )
     record = MandateRecord(
         mandate_id="",
         version_id=0,
@@ -165,7 +171,9 @@ def _check_version(record: MandateRecord, expected_version: int | None) -> None:
         raise PreconditionFailed("the mandate changed since you read it: read it again (If-Match does not match)")
 
 
-def change_mandate(uow: UnitOfWork, actor: Actor, mandate_id: str, expected_version: int | None, change: MandateChange) -> MandateRecord:
+def change_mandate(
+    uow: UnitOfWork, actor: Actor, mandate_id: str, expected_version: int | None, change: MandateChange
+) -> MandateRecord:
     """Limit or extend a mandate's scope or dates (the person who gave it only)."""
     record = _owned(uow, actor, mandate_id)
     _check_version(record, expected_version)

@@ -48,7 +48,16 @@ def list_members(
         fund_code, uow.clock().date(), after_person_id=after_person_id, limit=limit, last_name_prefix=prefix
     )
     for row in rows:
-        record_read(uow, actor, row.person_id, decision.sections, decision, what="fund.members", purpose=purpose, request_id=request_id)
+        record_read(
+            uow,
+            actor,
+            row.person_id,
+            decision.sections,
+            decision,
+            what="fund.members",
+            purpose=purpose,
+            request_id=request_id,
+        )
     return rows
 
 

@@ -606,9 +606,7 @@ def _career_quarters(contributions: pl.DataFrame) -> pl.DataFrame:
     settled = contributions.filter(pl.col("status") != ContributionStatus.DUE.value)
     counts = (pl.col("status") == ContributionStatus.PAID.value) & (pl.col("amount_cents") > 0)
     return (
-        settled.group_by(
-            (pl.col("person_id") * (1 << 14) + pl.col("quarter_index").cast(pl.Int64)).alias("_key")
-        )
+        settled.group_by((pl.col("person_id") * (1 << 14) + pl.col("quarter_index").cast(pl.Int64)).alias("_key"))
         .agg(pl.col("person_id").first(), pl.col("quarter").first(), counts_for_pension=counts.any())
         .select(
             "person_id",

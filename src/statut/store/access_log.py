@@ -34,11 +34,11 @@ class AccessLogRepository:
         self._connection = connection
 
     def for_person(self, person_id: int, *, before_seq: int | None = None, limit: int = 50) -> list[AccessLogEntry]:
-        L = t.ledger
-        query = select(L.c.seq, L.c.recorded_at, L.c.actor, L.c.reason, L.c.payload).where(
-            L.c.entity_type == PERSON, L.c.entity_key == str(person_id), L.c.action == READ_ACTION
+        ledger = t.ledger
+        query = select(ledger.c.seq, ledger.c.recorded_at, ledger.c.actor, ledger.c.reason, ledger.c.payload).where(
+            ledger.c.entity_type == PERSON, ledger.c.entity_key == str(person_id), ledger.c.action == READ_ACTION
         )
         if before_seq is not None:
-            query = query.where(L.c.seq < before_seq)
-        rows = self._connection.execute(query.order_by(L.c.seq.desc()).limit(limit))
+            query = query.where(ledger.c.seq < before_seq)
+        rows = self._connection.execute(query.order_by(ledger.c.seq.desc()).limit(limit))
         return [AccessLogEntry(int(r.seq), r.recorded_at, r.actor, r.reason, json.loads(r.payload)) for r in rows]

@@ -30,8 +30,12 @@ mandate_version = Table(
     "mandate_version",
     metadata,
     Column("version_id", BigIntegerKey, primary_key=True, autoincrement=True),
-    Column("mandate_id", String(MANDATE_ID_LENGTH), nullable=False, comment="Opaque logical id, stable across versions."),
-    Column("person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False, comment="The person who gives it."),
+    Column(
+        "mandate_id", String(MANDATE_ID_LENGTH), nullable=False, comment="Opaque logical id, stable across versions."
+    ),
+    Column(
+        "person_id", BigInteger(), ForeignKey("person.person_id"), nullable=False, comment="The person who gives it."
+    ),
     Column("mandatary_number", String(NATIONAL_NUMBER_LENGTH), nullable=False),
     Column("mandatary_name", String(200), nullable=False),
     Column("relationship", String(12), nullable=False),
@@ -40,7 +44,13 @@ mandate_version = Table(
     Column("valid_to", Date(), nullable=True, comment="Exclusive end; NULL = until revoked."),
     Column("status", String(10), nullable=False),
     Column("channel", String(10), nullable=False),
-    Column("fund_code", String(16), ForeignKey("fund.fund_code"), nullable=True, comment="Fund whose counter registered it."),
+    Column(
+        "fund_code",
+        String(16),
+        ForeignKey("fund.fund_code"),
+        nullable=True,
+        comment="Fund whose counter registered it.",
+    ),
     Column("evidence_sha256", String(64), nullable=True, comment="SHA-256 of the scan of the signed paper form."),
     Column("evidence_reference", String(200), nullable=True, comment="The fund's reference of the signed form."),
     Column("registered_by", String(200), nullable=False, comment="Who wrote this version (role:subject)."),
@@ -66,7 +76,9 @@ mandate_version = Table(
     Index("ix_mandate_version_mandate_id", "mandate_id"),
     Index("ix_mandate_version_person_id", "person_id"),
     Index("ix_mandate_version_mandatary_number", "mandatary_number"),
-    comment="Mandates given by people to consult their dossier, versioned in record time; every change is in the ledger.",
+    comment=(
+        "Mandates given by people to consult their dossier, versioned in record time; every change is in the ledger."
+    ),
 )
 
 __all__ = ["MANDATE_CHANNELS", "MANDATE_RELATIONSHIPS", "MANDATE_STATUSES", "mandate_version", "metadata"]

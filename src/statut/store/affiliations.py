@@ -202,9 +202,7 @@ class AffiliationRepository:
 
     def _values(self, affiliation: Affiliation, person_id: int) -> dict[str, Any]:
         self._funds.require(affiliation.fund_code)
-        enterprise = (
-            parse_enterprise_number(affiliation.enterprise_number) if affiliation.enterprise_number else None
-        )
+        enterprise = parse_enterprise_number(affiliation.enterprise_number) if affiliation.enterprise_number else None
         return {
             "person_id": person_id,
             "fund_code": affiliation.fund_code,

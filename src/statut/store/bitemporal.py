@@ -156,6 +156,7 @@ def rewrite_portion(
     table: Table,
     pk: Column[Any],
     key: ColumnElement[bool],
+    *,
     values: Mapping[str, Any] | None,
     start: date,
     end: date | None,

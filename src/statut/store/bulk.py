@@ -23,15 +23,28 @@ the rows in the order they were written, which is primary-key order on both data
 from __future__ import annotations
 
 import sqlite3
-from itertools import chain
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import chain
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BigInteger, Boolean, Connection, Date, ForeignKeyConstraint, Index, Integer, SmallInteger, Table, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    SmallInteger,
+    Table,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 from sqlalchemy.types import TypeEngine
 
@@ -71,34 +84,31 @@ def _polars_type(sql_type: TypeEngine[Any]) -> pl.DataType:
     return pl.String()
 
 
+#: The binary COPY format of each column type; order matters (BigInteger is an Integer).
+_PG_TYPES: tuple[tuple[type[TypeEngine[Any]], PgType], ...] = (
+    (UtcDateTime, PgType.TIMESTAMPTZ),
+    (Boolean, PgType.BOOL),
+    (Date, PgType.DATE),
+    (BigInteger, PgType.INT8),
+    (SmallInteger, PgType.INT2),
+    (Integer, PgType.INT4),
+)
+
+
 def _pg_type(sql_type: TypeEngine[Any]) -> PgType:
-    if isinstance(sql_type, UtcDateTime):
-        return PgType.TIMESTAMPTZ
-    if isinstance(sql_type, Boolean):
-        return PgType.BOOL
-    if isinstance(sql_type, Date):
-        return PgType.DATE
-    if isinstance(sql_type, BigInteger):
-        return PgType.INT8
-    if isinstance(sql_type, SmallInteger):
-        return PgType.INT2
-    if isinstance(sql_type, Integer):
-        return PgType.INT4
-    return PgType.TEXT
+    return next((pg_type for kind, pg_type in _PG_TYPES if isinstance(sql_type, kind)), PgType.TEXT)
 
 
 def _sqlite_literal(value: Any) -> str:
     """SQL text of a constant, for values the register produces itself (ints, text, instants, dates)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    elif isinstance(value, date):
+        value = value.isoformat()
     if value is None:
         return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime):
-        return _sqlite_literal(value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
-    if isinstance(value, date):
-        return _sqlite_literal(value.isoformat())
+    if isinstance(value, bool | int):
+        return str(int(value))
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     raise TypeError(f"cannot write a constant {value!r}")
@@ -147,7 +157,10 @@ class BulkWriter:
         missing = [
             column.name
             for column in table.columns
-            if column.name not in given and not column.nullable and column.server_default is None and column.name not in generated
+            if column.name not in given
+            and not column.nullable
+            and column.server_default is None
+            and column.name not in generated
         ]
         if missing:
             raise ValueError(f"{table.name}: missing column(s) {', '.join(missing)}")
@@ -182,7 +195,9 @@ class BulkWriter:
     def deferring(self, incoming: Mapping[Table, int]) -> Iterator[list[str]]:
         """Drop the indexes (and, on PostgreSQL, foreign keys) of tables the load at least doubles;
         create them again when the block ends without error. Yields the names of what was deferred."""
-        tables = [table for table, rows in incoming.items() if rows >= DEFER_MIN_ROWS and rows >= self._size(table, rows)]
+        tables = [
+            table for table, rows in incoming.items() if rows >= DEFER_MIN_ROWS and rows >= self._size(table, rows)
+        ]
         indexes: list[Index] = [index for table in tables for index in sorted(table.indexes, key=lambda i: str(i.name))]
         foreign_keys: list[ForeignKeyConstraint] = []
         if self.dialect == "postgresql":
@@ -219,14 +234,17 @@ class BulkWriter:
     def _dbapi(self) -> Any:
         return self._connection.connection.driver_connection
 
-    def _executemany(self, table: Table, frame: pl.DataFrame, constant_names: set[str], progress: Progress | None) -> str:
+    def _executemany(
+        self, table: Table, frame: pl.DataFrame, constant_names: set[str], progress: Progress | None
+    ) -> str:
         bound = [name for name in frame.columns if name not in constant_names]
         constants = {name: frame.get_column(name)[0] for name in frame.columns if name in constant_names}
         columns = ", ".join(f'"{name}"' for name in [*bound, *constants])
         row = "(" + ", ".join(["?"] * len(bound) + [_sqlite_literal(value) for value in constants.values()]) + ")"
         # Several rows per statement: the per-statement cost of SQLite is paid once per group.
         per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // max(1, len(bound))))
-        prefix = f'INSERT INTO "{table.name}" ({columns}) VALUES '
+        # Identifiers come from the metadata, values are bound or are constants the register made.
+        prefix = f'INSERT INTO "{table.name}" ({columns}) VALUES '  # noqa: S608
         statement = prefix + ", ".join([row] * per_statement)
         width = len(bound) * per_statement
         connection: sqlite3.Connection = self._dbapi()
@@ -234,7 +252,9 @@ class BulkWriter:
         try:
             for offset in range(0, frame.height, SQLITE_CHUNK_ROWS):
                 chunk = _sqlite_columns(frame.select(bound).slice(offset, SQLITE_CHUNK_ROWS))
-                values = list(chain.from_iterable(zip(*(column.to_list() for column in chunk.iter_columns()), strict=True)))
+                values = list(
+                    chain.from_iterable(zip(*(column.to_list() for column in chunk.iter_columns()), strict=True))
+                )
                 whole = len(values) // width * width if width else 0
                 if whole:
                     cursor.executemany(statement, (values[start : start + width] for start in range(0, whole, width)))

@@ -73,7 +73,11 @@ class CareerRepository:
             action="career.recomputed",
             entity_type="person",
             entity_key=person_id,
-            payload={"superseded": len(old), "inserted": len(inserted), "counting": sum(q.counts_for_pension for q in chosen)},
+            payload={
+                "superseded": len(old),
+                "inserted": len(inserted),
+                "counting": sum(q.counts_for_pension for q in chosen),
+            },
         )
         return write
 

@@ -81,5 +81,7 @@ class ChangeRepository:
         return change
 
     def latest(self) -> Change | None:
-        change_id = self._connection.execute(select(t.change.c.change_id).order_by(t.change.c.change_id.desc()).limit(1)).scalar_one_or_none()
+        change_id = self._connection.execute(
+            select(t.change.c.change_id).order_by(t.change.c.change_id.desc()).limit(1)
+        ).scalar_one_or_none()
         return None if change_id is None else self.get(change_id)

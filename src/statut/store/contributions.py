@@ -103,9 +103,18 @@ class ContributionRepository:
         return self._versions(person_id, query)
 
     def as_of(
-        self, person_id: int, *, known_at: datetime | date, quarter: Quarter | None = None
+        self,
+        person_id: int,
+        *,
+        known_at: datetime | date,
+        valid_at: date | None = None,
+        quarter: Quarter | None = None,
     ) -> list[Versioned[ContributionQuarter]]:
+        """What the register knew at ``known_at`` about the person's contributions (of the quarter
+        covering ``valid_at``, or of ``quarter``, if given)."""
         query = select(C).where(C.c.person_id == person_id, bt.known_at(C, known_at))
+        if valid_at is not None:
+            query = query.where(bt.valid_at(C, valid_at))
         if quarter is not None:
             query = query.where(C.c.quarter == str(quarter))
         return self._versions(person_id, query)

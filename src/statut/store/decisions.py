@@ -106,9 +106,17 @@ class DecisionRepository:
         )
         return stored
 
-    def set_status(self, decision_id: int, status: str, change: Change, *, details: Mapping[str, Any] | None = None,
-                   outcome: str | None = None, reasons: Sequence[str] | None = None,
-                   explanation: Mapping[str, Sequence[str]] | None = None) -> Decision:
+    def set_status(
+        self,
+        decision_id: int,
+        status: str,
+        change: Change,
+        *,
+        details: Mapping[str, Any] | None = None,
+        outcome: str | None = None,
+        reasons: Sequence[str] | None = None,
+        explanation: Mapping[str, Sequence[str]] | None = None,
+    ) -> Decision:
         """Move a decision on (the mother confirms, the fund notifies); announced as ``decision.<status>``."""
         current = self.get_or_raise(decision_id)
         values: dict[str, Any] = {"status": status, "updated_at": change.recorded_at}

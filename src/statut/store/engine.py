@@ -26,8 +26,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from statut.store.errors import DatabaseUrlError
 from statut.settings import Settings
+from statut.store.errors import DatabaseUrlError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Execution option naming how SQLite begins a transaction ("IMMEDIATE" or "DEFERRED").

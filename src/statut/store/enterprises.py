@@ -58,7 +58,9 @@ class EnterpriseRepository:
     def add(self, enterprise: Enterprise, change: Change) -> int:
         values = _values(enterprise)
         if self._current_row(values["enterprise_number"]) is not None:
-            raise Conflict(f"enterprise_number: {values['enterprise_number']} is already registered; correct it instead")
+            raise Conflict(
+                f"enterprise_number: {values['enterprise_number']} is already registered; correct it instead"
+            )
         version_id = bt.insert_version(self._connection, E, E.c.version_id, {**values, **record_time_values(change)})
         self._ledger.record(
             change,
@@ -93,7 +95,9 @@ class EnterpriseRepository:
 
     def history(self, number: str) -> list[Versioned[Enterprise]]:
         rows = self._connection.execute(
-            select(E).where(E.c.enterprise_number == parse_enterprise_number(number)).order_by(E.c.recorded_at, E.c.version_id)
+            select(E)
+            .where(E.c.enterprise_number == parse_enterprise_number(number))
+            .order_by(E.c.recorded_at, E.c.version_id)
         ).all()
         return [versioned(row, _enterprise(row)) for row in rows]
 

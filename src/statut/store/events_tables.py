@@ -30,7 +30,9 @@ outbox = Table(
     Column("event_id", String(36), nullable=False),
     Column("event_type", String(100), nullable=False),
     Column("source", String(200), nullable=False),
-    Column("subject", String(100), nullable=False, comment="Pseudonymous key, e.g. person/42; never a national number."),
+    Column(
+        "subject", String(100), nullable=False, comment="Pseudonymous key, e.g. person/42; never a national number."
+    ),
     Column("sequence", BigInteger(), nullable=False, comment="Order of the event among its subject's events."),
     Column("person_number", String(11), nullable=True, comment="For subscribers entitled to the national number only."),
     Column("occurred_at", UtcDateTime(), nullable=False),

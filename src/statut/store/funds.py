@@ -102,7 +102,9 @@ class FundRepository:
                 self._connection.execute(
                     insert(t.fund).values(fund_code=fund.code, change_id=change.change_id, **values)
                 )
-                self._ledger.record(change, action="fund.added", entity_type="fund", entity_key=fund.code, payload=values)
+                self._ledger.record(
+                    change, action="fund.added", entity_type="fund", entity_key=fund.code, payload=values
+                )
                 added.append(fund.code)
             elif _row_values(old) != values:
                 before = _row_values(old)

@@ -38,7 +38,9 @@ class IdAllocator:
                 {"table": table.name, "column": pk, "count": count},
             )
             return sorted(int(value) for (value,) in rows)
-        largest = self._connection.execute(select(func.coalesce(func.max(literal_column(pk)), 0)).select_from(table)).scalar_one()
+        largest: int = self._connection.execute(
+            select(func.coalesce(func.max(literal_column(pk)), 0)).select_from(table)
+        ).scalar_one()
         first = max(int(largest), self._high_water.get(table.name, 0)) + 1
         self._high_water[table.name] = first + count - 1
         return list(range(first, first + count))

@@ -109,10 +109,18 @@ class IncomeRepository:
         return self._versions(person_id, select(INC).where(INC.c.person_id == person_id, current(INC)))
 
     def as_of(
-        self, person_id: int, *, known_at: datetime | date, year: int | None = None
+        self,
+        person_id: int,
+        *,
+        known_at: datetime | date,
+        valid_at: date | None = None,
+        year: int | None = None,
     ) -> list[Versioned[ProfessionalIncome]]:
-        """What the register knew at ``known_at`` about the person's incomes (of ``year`` if given)."""
+        """What the register knew at ``known_at`` about the person's incomes (the year covering
+        ``valid_at``, or ``year``, if given)."""
         query = select(INC).where(INC.c.person_id == person_id, bt.known_at(INC, known_at))
+        if valid_at is not None:
+            query = query.where(bt.valid_at(INC, valid_at))
         if year is not None:
             query = query.where(INC.c.year == year)
         return self._versions(person_id, query)
@@ -148,11 +156,16 @@ class IncomeRepository:
     def _current_row(self, person_id: int, year: int, source: IncomeSource) -> Row[Any] | None:
         return self._connection.execute(
             select(INC).where(
-                INC.c.person_id == person_id, INC.c.year == year, INC.c.source == IncomeSource(source).value, current(INC)
+                INC.c.person_id == person_id,
+                INC.c.year == year,
+                INC.c.source == IncomeSource(source).value,
+                current(INC),
             )
         ).one_or_none()
 
-    def _versions(self, person_id: int, query: Any, order: tuple[Any, ...] | None = None) -> list[Versioned[ProfessionalIncome]]:
+    def _versions(
+        self, person_id: int, query: Any, order: tuple[Any, ...] | None = None
+    ) -> list[Versioned[ProfessionalIncome]]:
         rows = self._connection.execute(query.order_by(*(order or (INC.c.year, INC.c.source, INC.c.version_id)))).all()
         if not rows:
             return []

@@ -54,20 +54,28 @@ _HEX = frozenset("0123456789abcdef")
 JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
-def to_json_value(value: Any) -> JsonValue:
-    """Convert a value to canonical-JSON-safe data (no floats, stable text for dates and amounts)."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in the ledger: give integer cents or a Decimal")
-    if isinstance(value, Enum):
-        return to_json_value(value.value)
+def _scalar_text(value: Any) -> str | None:
+    """Stable text of a date, an instant or an amount; None for anything else."""
     if isinstance(value, datetime):
         return instant_text(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    return None
+
+
+def to_json_value(value: Any) -> JsonValue:
+    """Convert a value to canonical-JSON-safe data (no floats, stable text for dates and amounts)."""
+    if isinstance(value, float):
+        raise TypeError("floats are not allowed in the ledger: give integer cents or a Decimal")
+    if isinstance(value, Enum):
+        value = value.value
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    text = _scalar_text(value)
+    if text is not None:
+        return text
     if isinstance(value, Mapping):
         return {str(key): to_json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -270,7 +278,17 @@ class Ledger:
             .values(seq=seq, entry_hash=entry_hash, updated_at=moment)
         )
         return LedgerEntry(
-            seq, moment.astimezone(UTC), actor, action, entity_type, key, reason, change_id, payload_text, head.entry_hash, entry_hash
+            seq,
+            moment.astimezone(UTC),
+            actor,
+            action,
+            entity_type,
+            key,
+            reason,
+            change_id,
+            payload_text,
+            head.entry_hash,
+            entry_hash,
         )
 
     def head(self) -> LedgerAnchor | None:
@@ -305,57 +323,15 @@ class Ledger:
 
     def verify(self, *, expected_head: LedgerAnchor | None = None, batch_size: int = 5_000) -> LedgerVerification:
         """Recompute the chain; report the first bad entry (see the module docstring for what is caught)."""
-        expected_seq = 1
-        prev_hash = GENESIS_HASH
-        count = 0
-        anchor_hash: str | None = None
+        walk = _ChainWalk(expected_head)
         for entry in self.iterate(batch_size):
-            if entry.seq != expected_seq:
-                missing = (
-                    f"entry {expected_seq} is missing"
-                    if entry.seq == expected_seq + 1
-                    else f"entries {expected_seq} to {entry.seq - 1} are missing"
-                )
-                return self._failed(count, entry.seq, f"{missing} (deleted?): the chain jumps to entry {entry.seq}")
-            if entry.prev_hash != prev_hash:
-                return self._failed(
-                    count, entry.seq, f"entry {entry.seq} does not follow entry {entry.seq - 1}: its prev_hash does not match"
-                )
-            if entry.computed_hash() != entry.entry_hash:
-                return self._failed(
-                    count, entry.seq, f"entry {entry.seq} was altered: its content does not match its stored hash"
-                )
-            if expected_head is not None and entry.seq == expected_head.seq:
-                anchor_hash = entry.entry_hash
-            prev_hash = entry.entry_hash
-            expected_seq += 1
-            count += 1
-        last_seq = expected_seq - 1
-        head = self.head()
-        if head is None:
-            return self._failed(count, None, "the ledger head anchor is missing (deleted?)")
-        if head.seq > last_seq:
-            missing = f"entry {head.seq}" if head.seq == last_seq + 1 else f"entries {last_seq + 1} to {head.seq}"
-            return self._failed(
-                count, last_seq + 1, f"{missing} missing (deleted?): the head anchor says the ledger ends at {head.seq}, the last entry is {last_seq}"
-            )
-        if head.seq < last_seq:
-            return self._failed(
-                count, head.seq + 1, f"entry {head.seq + 1} was added behind the ledger's back: the head anchor says the ledger ends at {head.seq}"
-            )
-        if head.entry_hash != prev_hash:
-            return self._failed(count, last_seq, f"the head anchor does not match entry {last_seq}: anchor or entry altered")
-        if expected_head is not None:
-            if expected_head.seq > last_seq:
-                return self._failed(
-                    count, expected_head.seq, f"entry {expected_head.seq} of the external anchor is missing: the ledger ends at {last_seq}"
-                )
-            expected_hash = GENESIS_HASH if expected_head.seq == 0 else anchor_hash
-            if expected_hash != expected_head.entry_hash:
-                return self._failed(
-                    count, expected_head.seq, f"entry {expected_head.seq} does not have the hash of the external anchor: history rewritten"
-                )
-        return LedgerVerification(entries=count, head=LedgerAnchor(last_seq, prev_hash))
+            problem = walk.step(entry)
+            if problem is not None:
+                return self._failed(walk.count, problem)
+        problem = walk.finish(self.head())
+        if problem is not None:
+            return self._failed(walk.count, problem)
+        return LedgerVerification(entries=walk.count, head=LedgerAnchor(walk.last_seq, walk.prev_hash))
 
     def verify_or_raise(self, *, expected_head: LedgerAnchor | None = None) -> LedgerVerification:
         result = self.verify(expected_head=expected_head)
@@ -363,9 +339,79 @@ class Ledger:
             raise IntegrityViolation(f"ledger: {result.problem.message}", seq=result.problem.seq)
         return result
 
-    def _failed(self, count: int, seq: int | None, message: str) -> LedgerVerification:
+    def _failed(self, count: int, problem: LedgerProblem) -> LedgerVerification:
         head = self.head() or LedgerAnchor(0, GENESIS_HASH)
-        return LedgerVerification(entries=count, head=head, problem=LedgerProblem(seq, message))
+        return LedgerVerification(entries=count, head=head, problem=problem)
+
+
+class _ChainWalk:
+    """The state of a verification walking the chain entry by entry."""
+
+    def __init__(self, expected_head: LedgerAnchor | None) -> None:
+        self.expected_head = expected_head
+        self.prev_hash = GENESIS_HASH
+        self.count = 0
+        self.anchor_hash: str | None = GENESIS_HASH if expected_head is not None and expected_head.seq == 0 else None
+
+    @property
+    def last_seq(self) -> int:
+        return self.count
+
+    def step(self, entry: LedgerEntry) -> LedgerProblem | None:
+        expected = self.count + 1
+        if entry.seq != expected:
+            missing = (
+                f"entry {expected} is" if entry.seq == expected + 1 else f"entries {expected} to {entry.seq - 1} are"
+            )
+            return LedgerProblem(entry.seq, f"{missing} missing (deleted?): the chain jumps to entry {entry.seq}")
+        if entry.prev_hash != self.prev_hash:
+            return LedgerProblem(
+                entry.seq, f"entry {entry.seq} does not follow entry {entry.seq - 1}: its prev_hash does not match"
+            )
+        if entry.computed_hash() != entry.entry_hash:
+            return LedgerProblem(
+                entry.seq, f"entry {entry.seq} was altered: its content does not match its stored hash"
+            )
+        if self.expected_head is not None and entry.seq == self.expected_head.seq:
+            self.anchor_hash = entry.entry_hash
+        self.prev_hash = entry.entry_hash
+        self.count += 1
+        return None
+
+    def finish(self, head: LedgerAnchor | None) -> LedgerProblem | None:
+        last = self.last_seq
+        if head is None:
+            return LedgerProblem(None, "the ledger head anchor is missing (deleted?)")
+        if head.seq > last:
+            missing = f"entry {head.seq}" if head.seq == last + 1 else f"entries {last + 1} to {head.seq}"
+            return LedgerProblem(
+                last + 1,
+                f"{missing} missing (deleted?): the head anchor says the ledger ends at {head.seq}, "
+                f"the last entry is {last}",
+            )
+        if head.seq < last:
+            return LedgerProblem(
+                head.seq + 1,
+                f"entry {head.seq + 1} was added behind the ledger's back: "
+                f"the head anchor says the ledger ends at {head.seq}",
+            )
+        if head.entry_hash != self.prev_hash:
+            return LedgerProblem(last, f"the head anchor does not match entry {last}: anchor or entry altered")
+        return self._check_external_anchor()
+
+    def _check_external_anchor(self) -> LedgerProblem | None:
+        anchor = self.expected_head
+        if anchor is None:
+            return None
+        if anchor.seq > self.last_seq:
+            return LedgerProblem(
+                anchor.seq, f"entry {anchor.seq} of the external anchor is missing: the ledger ends at {self.last_seq}"
+            )
+        if self.anchor_hash != anchor.entry_hash:
+            return LedgerProblem(
+                anchor.seq, f"entry {anchor.seq} does not have the hash of the external anchor: history rewritten"
+            )
+        return None
 
 
 def _entry(row: Any) -> LedgerEntry:

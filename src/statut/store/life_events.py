@@ -30,7 +30,9 @@ def _event(row: Row[Any], number: str) -> LifeEvent:
     details: dict[str, str] = {str(key): str(value) for key, value in json.loads(row.details).items()}
     if row.child_national_number:
         details[CHILD] = row.child_national_number
-    return LifeEvent(person=number, event_type=LifeEventType(row.event_type), event_date=row.event_date, details=details)
+    return LifeEvent(
+        person=number, event_type=LifeEventType(row.event_type), event_date=row.event_date, details=details
+    )
 
 
 class LifeEventRepository:
@@ -73,7 +75,11 @@ class LifeEventRepository:
         bt.supersede(self._connection, LE, LE.c.event_id, [event_id], change)
         write = VersionWrite(superseded=(event_id,))
         self._ledger.record(
-            change, action="life_event.retracted", entity_type="person", entity_key=int(row.person_id), payload=write.as_payload()
+            change,
+            action="life_event.retracted",
+            entity_type="person",
+            entity_key=int(row.person_id),
+            payload=write.as_payload(),
         )
         return write
 

@@ -113,7 +113,9 @@ class MandateRepository:
     def add(self, record: MandateRecord, change: Change) -> MandateRecord:
         """Store a new mandate under a fresh opaque id; the given ``mandate_id`` is ignored."""
         fresh = replace(record, mandate_id=secrets.token_hex(16))
-        version_id = bt.insert_version(self._connection, M, M.c.version_id, {**_values(fresh), **bt.record_time_values(change)})
+        version_id = bt.insert_version(
+            self._connection, M, M.c.version_id, {**_values(fresh), **bt.record_time_values(change)}
+        )
         self._ledger.record(
             change,
             action="mandate.granted" if fresh.channel == "online" else "mandate.registered_at_counter",
@@ -123,10 +125,14 @@ class MandateRepository:
         )
         return replace(fresh, version_id=version_id)
 
-    def replace_current(self, current: MandateRecord, new: MandateRecord, change: Change, *, action: str) -> MandateRecord:
+    def replace_current(
+        self, current: MandateRecord, new: MandateRecord, change: Change, *, action: str
+    ) -> MandateRecord:
         """Supersede ``current`` (which must still be current) with ``new``; ledger ``action``."""
         bt.supersede(self._connection, M, M.c.version_id, [current.version_id], change)
-        version_id = bt.insert_version(self._connection, M, M.c.version_id, {**_values(new), **bt.record_time_values(change)})
+        version_id = bt.insert_version(
+            self._connection, M, M.c.version_id, {**_values(new), **bt.record_time_values(change)}
+        )
         self._ledger.record(
             change,
             action=action,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from statut.store import bitemporal as bt
 from statut.store import tables as t
@@ -36,7 +36,7 @@ class AffiliationCount:
     people: int
 
 
-def _in_force(day: date) -> object:
+def _in_force(day: date) -> ColumnElement[bool]:
     return and_(bt.current(A), A.c.valid_from <= day, or_(A.c.valid_to.is_(None), A.c.valid_to > day))
 
 
@@ -50,7 +50,13 @@ class MemberRepository:
         return set(self._connection.execute(query).scalars())
 
     def page(
-        self, fund_code: str, day: date, *, after_person_id: int = 0, limit: int = 50, last_name_prefix: str | None = None
+        self,
+        fund_code: str,
+        day: date,
+        *,
+        after_person_id: int = 0,
+        limit: int = 50,
+        last_name_prefix: str | None = None,
     ) -> list[MemberRow]:
         # The latest current civil-data version of each person (valid_to IS NULL: the open one).
         query = (
@@ -64,7 +70,7 @@ class MemberRepository:
             )
             .join(PI, and_(PI.c.person_id == A.c.person_id, bt.current(PI)))
             .join(PV, and_(PV.c.person_id == A.c.person_id, bt.current(PV), PV.c.valid_to.is_(None)))
-            .where(A.c.fund_code == fund_code, _in_force(day), A.c.person_id > after_person_id)  # type: ignore[arg-type]
+            .where(A.c.fund_code == fund_code, _in_force(day), A.c.person_id > after_person_id)
         )
         if last_name_prefix:
             escaped = last_name_prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -83,7 +89,7 @@ class MemberRepository:
         """People affiliated on ``day`` per fund and capacity: an aggregate, no person in it."""
         query = (
             select(A.c.fund_code, A.c.capacity, func.count(func.distinct(A.c.person_id)))
-            .where(_in_force(day))  # type: ignore[arg-type]
+            .where(_in_force(day))
             .group_by(A.c.fund_code, A.c.capacity)
             .order_by(A.c.fund_code, A.c.capacity)
         )
@@ -94,7 +100,7 @@ class MemberRepository:
         query = (
             select(A.c.person_id, PI.c.value)
             .join(PI, and_(PI.c.person_id == A.c.person_id, bt.current(PI)))
-            .where(_in_force(day))  # type: ignore[arg-type]
+            .where(_in_force(day))
             .order_by(A.c.person_id, PI.c.kind.desc())
             .limit(1)
         )

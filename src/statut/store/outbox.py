@@ -124,27 +124,30 @@ class OutboxRepository:
             event_type = TYPE_PREFIX + event_type
         previous = self._connection.execute(select(func.max(OB.c.sequence)).where(OB.c.subject == subject)).scalar()
         sequence = int(previous or 0) + 1
-        values = {
-            "event_id": event_id or str(uuid.uuid4()),
+        new_id = event_id or str(uuid.uuid4())
+        moment = occurred_at or self._clock()
+        data_text = canonical_json(dict(data))
+        values: dict[str, Any] = {
+            "event_id": new_id,
             "event_type": event_type,
             "source": source,
             "subject": subject,
             "sequence": sequence,
             "person_number": person_number,
-            "occurred_at": occurred_at or self._clock(),
-            "data": canonical_json(dict(data)),
+            "occurred_at": moment,
+            "data": data_text,
             "change_id": change_id,
         }
         position = self._connection.execute(insert(OB).values(**values).returning(OB.c.position)).scalar_one()
         return OutboxRecord(
             position=int(position),
-            event_id=values["event_id"],
+            event_id=new_id,
             event_type=event_type,
             source=source,
             subject=subject,
             sequence=sequence,
-            occurred_at=values["occurred_at"],
-            data=json.loads(values["data"]),
+            occurred_at=moment,
+            data=json.loads(data_text),
             person_number=person_number,
             change_id=change_id,
         )
@@ -172,7 +175,9 @@ class OutboxRepository:
                 update(OB).where(OB.c.position == position).values(dispatched_at=moment, dispatch_seq=next_seq)
             )
 
-    def dispatched_after(self, dispatch_seq: int, limit: int = 500, type_prefixes: Sequence[str] = ()) -> list[OutboxRecord]:
+    def dispatched_after(
+        self, dispatch_seq: int, limit: int = 500, type_prefixes: Sequence[str] = ()
+    ) -> list[OutboxRecord]:
         query = select(OB).where(OB.c.dispatch_seq > dispatch_seq)
         if type_prefixes:
             from sqlalchemy import or_
@@ -182,10 +187,14 @@ class OutboxRepository:
         return [_record(row) for row in rows]
 
     def dispatch_seq_of(self, event_id: str) -> int | None:
-        value = self._connection.execute(select(OB.c.dispatch_seq).where(OB.c.event_id == event_id)).scalar_one_or_none()
+        value = self._connection.execute(
+            select(OB.c.dispatch_seq).where(OB.c.event_id == event_id)
+        ).scalar_one_or_none()
         return None if value is None else int(value)
 
-    def since(self, moment: datetime | date, *, event_types: Sequence[str] = (), after_position: int = 0, limit: int = 5_000) -> list[OutboxRecord]:
+    def since(
+        self, moment: datetime | date, *, event_types: Sequence[str] = (), after_position: int = 0, limit: int = 5_000
+    ) -> list[OutboxRecord]:
         """Events that occurred at or after ``moment``, in insert order (for replay)."""
         conditions = [OB.c.occurred_at >= _instant(moment), OB.c.position > after_position]
         if event_types:
@@ -231,15 +240,26 @@ class AnnouncingLedger(Ledger):
     ) -> LedgerEntry:
         entry = super().record(change, action=action, entity_type=entity_type, entity_key=entity_key, payload=payload)
         if action not in SILENT_ACTIONS:
-            self._announce(change, action, entity_type, entity_key, dict(payload or {}), entry)
+            self._announce(change, action, entity_type, entity_key, payload=dict(payload or {}), entry=entry)
         return entry
 
     def _announce(
-        self, change: Change, action: str, entity_type: str, entity_key: str | int, payload: dict[str, Any], entry: LedgerEntry
+        self,
+        change: Change,
+        action: str,
+        entity_type: str,
+        entity_key: str | int,
+        *,
+        payload: dict[str, Any],
+        entry: LedgerEntry,
     ) -> None:
         person_id = int(entity_key) if entity_type == "person" else None
         subject = person_subject(person_id) if person_id is not None else f"{entity_type}/{entity_key}"
-        data: dict[str, Any] = {"action": action, "ledger_seq": entry.seq, **_enrich(self._db, action, person_id, payload)}
+        data: dict[str, Any] = {
+            "action": action,
+            "ledger_seq": entry.seq,
+            **_enrich(self._db, action, person_id, payload),
+        }
         source = str(payload.get("source_uri") or SOURCE) if action.startswith("decision.") else SOURCE
         self._outbox.add(
             event_type_of(action),
@@ -274,7 +294,7 @@ def _enrich(connection: Connection, action: str, person_id: int | None, payload:
         }
     if action in {"income.recorded", "income.corrected"} and person_id is not None:
         inc = t.income
-        row = connection.execute(
+        found = connection.execute(
             select(inc.c.amount_cents, inc.c.status).where(
                 inc.c.person_id == person_id,
                 inc.c.year == payload.get("year"),
@@ -282,6 +302,6 @@ def _enrich(connection: Connection, action: str, person_id: int | None, payload:
                 inc.c.superseded_at.is_(None),
             )
         ).one_or_none()
-        if row is not None:
-            return {**payload, "amount_cents": int(row.amount_cents), "status": row.status}
+        if found is not None:
+            return {**payload, "amount_cents": int(found.amount_cents), "status": found.status}
     return payload

@@ -275,10 +275,10 @@ class PersonRepository:
             t.person_version,
             t.person_version.c.version_id,
             t.person_version.c.person_id == person_id,
-            {**version_values(person), "person_id": person_id},
-            start,
-            valid_to,
-            change,
+            values={**version_values(person), "person_id": person_id},
+            start=start,
+            end=valid_to,
+            change=change,
         )
         self._ledger.record(
             change,

@@ -94,7 +94,8 @@ def encode_rows(frame: pl.DataFrame, types: Sequence[PgType]) -> EncodedRows:
     varying = [name for name in layout.columns if layout.get_column(name).n_unique() > 1]
     if not varying:
         return EncodedRows(_encode_group(frame, types, layout.row(0)), None)
-    if len(varying) > MAX_VARYING_FIELDS or any(layout.get_column(name).max() >= LENGTH_KEY_BASE - 1 for name in varying):  # type: ignore[operator]
+    longest = max(int(layout.get_column(name).cast(pl.Int64).to_numpy().max()) for name in varying)
+    if len(varying) > MAX_VARYING_FIELDS or longest >= LENGTH_KEY_BASE - 1:
         return EncodedRows(_encode_scattered(frame, types), None)
     # One exact integer per layout: the lengths of the varying fields, LENGTH_KEY_BITS bits each.
     key = np.zeros(frame.height, dtype=np.int64)

@@ -68,15 +68,30 @@ class Delivery:
 def _subscription(row: Row[Any]) -> Subscription:
     prefixes = tuple(p for p in row.type_prefixes.split(",") if p)
     return Subscription(
-        int(row.subscription_id), row.name, row.kind, row.target, row.secret, prefixes, row.fund_code,
-        bool(row.entitled_national_number), int(row.max_attempts), bool(row.active),
+        int(row.subscription_id),
+        row.name,
+        row.kind,
+        row.target,
+        row.secret,
+        prefixes,
+        row.fund_code,
+        bool(row.entitled_national_number),
+        int(row.max_attempts),
+        bool(row.active),
     )
 
 
 def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(
-        int(row.delivery_id), int(row.subscription_id), int(row.position), row.subject, row.status,
-        int(row.attempts), row.next_attempt_at, row.last_error, row.delivered_at,
+        int(row.delivery_id),
+        int(row.subscription_id),
+        int(row.position),
+        row.subject,
+        row.status,
+        int(row.attempts),
+        row.next_attempt_at,
+        row.last_error,
+        row.delivered_at,
     )
 
 
@@ -104,9 +119,16 @@ class SubscriptionRepository:
         new_id = self._connection.execute(
             insert(S)
             .values(
-                name=name, kind=kind, target=target, secret=secret, type_prefixes=",".join(type_prefixes),
-                fund_code=fund_code, entitled_national_number=entitled_national_number, max_attempts=max_attempts,
-                active=True, created_at=self._clock(),
+                name=name,
+                kind=kind,
+                target=target,
+                secret=secret,
+                type_prefixes=",".join(type_prefixes),
+                fund_code=fund_code,
+                entitled_national_number=entitled_national_number,
+                max_attempts=max_attempts,
+                active=True,
+                created_at=self._clock(),
             )
             .returning(S.c.subscription_id)
         ).scalar_one()
@@ -147,7 +169,17 @@ class SubscriptionRepository:
         now = self._clock()
         self._connection.execute(
             insert(DL),
-            [{**row, "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None, "delivered_at": None} for row in rows],
+            [
+                {
+                    **row,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": None,
+                    "delivered_at": None,
+                }
+                for row in rows
+            ],
         )
 
     def due(self, subscription_id: int, *, limit: int = 200, now: datetime | None = None) -> list[Delivery]:
@@ -165,7 +197,12 @@ class SubscriptionRepository:
         )
         query = (
             select(DL)
-            .where(DL.c.subscription_id == subscription_id, DL.c.status == "pending", DL.c.next_attempt_at <= moment, ~blocked)
+            .where(
+                DL.c.subscription_id == subscription_id,
+                DL.c.status == "pending",
+                DL.c.next_attempt_at <= moment,
+                ~blocked,
+            )
             .order_by(DL.c.position)
             .limit(limit)
         )
@@ -178,17 +215,21 @@ class SubscriptionRepository:
         if delivery_ids:
             now = self._clock()
             self._connection.execute(
-                update(DL).where(DL.c.delivery_id.in_(list(delivery_ids))).values(
-                    status="delivered", delivered_at=now, attempts=DL.c.attempts + 1, last_error=None
-                )
+                update(DL)
+                .where(DL.c.delivery_id.in_(list(delivery_ids)))
+                .values(status="delivered", delivered_at=now, attempts=DL.c.attempts + 1, last_error=None)
             )
 
-    def mark_failed(self, delivery: Delivery, error: str, max_attempts: int, *, backoff_base: float = BACKOFF_BASE_SECONDS) -> str:
+    def mark_failed(
+        self, delivery: Delivery, error: str, max_attempts: int, *, backoff_base: float = BACKOFF_BASE_SECONDS
+    ) -> str:
         """Count a failed attempt: retry later with backoff, or dead-letter it. Returns the new status."""
         attempts = delivery.attempts + 1
         status = "dead" if attempts >= max_attempts else "pending"
         self._connection.execute(
-            update(DL).where(DL.c.delivery_id == delivery.delivery_id).values(
+            update(DL)
+            .where(DL.c.delivery_id == delivery.delivery_id)
+            .values(
                 attempts=attempts,
                 status=status,
                 last_error=error[:2000],
@@ -203,7 +244,9 @@ class SubscriptionRepository:
             query = query.where(DL.c.subscription_id == subscription_id)
         return [_delivery(row) for row in self._connection.execute(query)]
 
-    def redeliver(self, *, delivery_ids: Sequence[int] = (), subscription_id: int | None = None, since_position: int | None = None) -> int:
+    def redeliver(
+        self, *, delivery_ids: Sequence[int] = (), subscription_id: int | None = None, since_position: int | None = None
+    ) -> int:
         """Put dead letters (or, with ``since_position``, everything from a position) back in the queue."""
         query = update(DL).values(status="pending", attempts=0, next_attempt_at=self._clock(), last_error=None)
         if since_position is None:
@@ -217,7 +260,9 @@ class SubscriptionRepository:
         return int(self._connection.execute(query).rowcount or 0)
 
     def deliveries(self, subscription_id: int) -> list[Delivery]:
-        rows = self._connection.execute(select(DL).where(DL.c.subscription_id == subscription_id).order_by(DL.c.position))
+        rows = self._connection.execute(
+            select(DL).where(DL.c.subscription_id == subscription_id).order_by(DL.c.position)
+        )
         return [_delivery(row) for row in rows]
 
     def count(self, status: str | None = None) -> int:
@@ -239,7 +284,9 @@ class SubscriptionRepository:
         the caller's transaction survives the duplicate)."""
         try:
             with self._connection.begin_nested():
-                self._connection.execute(insert(PE).values(consumer=consumer, event_id=event_id, processed_at=self._clock()))
+                self._connection.execute(
+                    insert(PE).values(consumer=consumer, event_id=event_id, processed_at=self._clock())
+                )
         except IntegrityError:
             return False
         return True

@@ -37,7 +37,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         # SQLite stores text without an offset: store the UTC wall time.
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002 - SQLAlchemy's signature
         if value is None:
             return None
         if not isinstance(value, datetime):  # pragma: no cover - the drivers always return datetimes

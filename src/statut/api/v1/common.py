@@ -29,7 +29,9 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "description": descriptions.get(status, "Problem"),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": Problem.model_json_schema(ref_template="#/components/schemas/{model}")}},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": Problem.model_json_schema(ref_template="#/components/schemas/{model}")}
+            },
         }
         for status in wanted
     }

@@ -14,9 +14,12 @@ from statut.services.dossier import read_dossier
 
 router = APIRouter(tags=["dossiers"])
 
-Lang = Annotated[Literal["fr", "nl", "de", "en"] | None, Query(description="Language of the explanations (default: the person's)")]
+Lang = Annotated[
+    Literal["fr", "nl", "de", "en"] | None, Query(description="Language of the explanations (default: the person's)")
+]
 Explain = Annotated[
-    Literal["latest", "all", "none"], Query(description="Explain the regularisation of the latest year, every year, or none")
+    Literal["latest", "all", "none"],
+    Query(description="Explain the regularisation of the latest year, every year, or none"),
 ]
 NationalNumber = Annotated[str, Path(max_length=20, description="INSZ/NISS or BIS number (separators allowed)")]
 
@@ -28,6 +31,7 @@ NationalNumber = Annotated[str, Path(max_length=20, description="INSZ/NISS or BI
     responses=problems(400, 403, 404),
 )
 def get_dossier(
+    *,
     national_number: NationalNumber,
     actor: CurrentActor,
     runtime: RuntimeDep,

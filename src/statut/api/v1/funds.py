@@ -28,6 +28,7 @@ FundCode = Annotated[str, Path(max_length=16, description="Code of the fund")]
     responses=problems(400, 403, 404),
 )
 def members(
+    *,
     code: FundCode,
     actor: CurrentActor,
     runtime: RuntimeDep,
@@ -44,7 +45,14 @@ def members(
     after = decode_after(access, scope, cursor, "after", int) or 0
     with runtime.unit_of_work() as uow:
         rows = list_members(
-            uow, actor, code, after_person_id=after, limit=limit + 1, last_name_prefix=q, purpose=purpose, request_id=request_id  # type: ignore[arg-type]
+            uow,
+            actor,
+            code,
+            after_person_id=after,
+            limit=limit + 1,
+            last_name_prefix=q,
+            purpose=purpose,
+            request_id=request_id,
         )
         uow.commit()
     page = rows[:limit]

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from statut.api.deps import Access, CurrentActor, IfMatch, RuntimeDep, WriteActor, decode_after, etag_of, expected_version
+from statut.api.deps import (
+    Access,
+    CurrentActor,
+    IfMatch,
+    RuntimeDep,
+    WriteActor,
+    decode_after,
+    etag_of,
+    expected_version,
+)
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
 from statut.api.v1.schemas import CounterMandateCreate, MandateCreate, MandatePage, MandateRead, MandateUpdate
 from statut.services import mandates as service
@@ -32,27 +41,38 @@ def _read(uow: UnitOfWork, record: MandateRecord) -> MandateRead:
 
 def _terms(body: MandateCreate) -> MandateTerms:
     return MandateTerms(
-        body.mandatary_number, body.mandatary_name, body.relationship, frozenset(body.scopes), body.valid_from, body.valid_to
+        body.mandatary_number,
+        body.mandatary_name,
+        body.relationship,
+        frozenset(body.scopes),
+        body.valid_from,
+        body.valid_to,
     )
 
 
 @router.get("/me/mandates", response_model=MandatePage, summary="Mandates you gave", responses=problems(400, 403, 404))
-def list_given(actor: CurrentActor, runtime: RuntimeDep, access: Access, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> MandatePage:
+def list_given(
+    actor: CurrentActor, runtime: RuntimeDep, access: Access, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> MandatePage:
     scope = f"mandates.given:{actor.key}"
     after = decode_after(access, scope, cursor, "after", str)
     with runtime.unit_of_work(read_only=True) as uow:
-        records = service.mandates_given(uow, actor, after=after, limit=limit + 1)  # type: ignore[arg-type]
+        records = service.mandates_given(uow, actor, after=after, limit=limit + 1)
         items = [_read(uow, record) for record in records[:limit]]
     following = access.cursors.encode(scope, {"after": records[limit - 1].mandate_id}) if len(records) > limit else None
     return MandatePage(items=items, next_cursor=following)
 
 
-@router.get("/me/mandates/received", response_model=MandatePage, summary="Mandates given to you", responses=problems(400, 403))
-def list_received(actor: CurrentActor, runtime: RuntimeDep, access: Access, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> MandatePage:
+@router.get(
+    "/me/mandates/received", response_model=MandatePage, summary="Mandates given to you", responses=problems(400, 403)
+)
+def list_received(
+    actor: CurrentActor, runtime: RuntimeDep, access: Access, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> MandatePage:
     scope = f"mandates.received:{actor.key}"
     after = decode_after(access, scope, cursor, "after", str)
     with runtime.unit_of_work(read_only=True) as uow:
-        records = service.mandates_received(uow, actor, after=after, limit=limit + 1)  # type: ignore[arg-type]
+        records = service.mandates_received(uow, actor, after=after, limit=limit + 1)
         items = [_read(uow, record) for record in records[:limit]]
     following = access.cursors.encode(scope, {"after": records[limit - 1].mandate_id}) if len(records) > limit else None
     return MandatePage(items=items, next_cursor=following)
@@ -75,7 +95,12 @@ def grant(body: MandateCreate, actor: WriteActor, runtime: RuntimeDep, response:
     return result
 
 
-@router.get("/mandates/{mandate_id}", response_model=MandateRead, summary="A mandate you gave or received", responses=problems(404))
+@router.get(
+    "/mandates/{mandate_id}",
+    response_model=MandateRead,
+    summary="A mandate you gave or received",
+    responses=problems(404),
+)
 def read(mandate_id: MandateId, actor: CurrentActor, runtime: RuntimeDep, response: Response) -> MandateRead:
     with runtime.unit_of_work(read_only=True) as uow:
         record = service.read_mandate(uow, actor, mandate_id)
@@ -91,7 +116,13 @@ def read(mandate_id: MandateId, actor: CurrentActor, runtime: RuntimeDep, respon
     responses=problems(400, 403, 404, 409, 412, 428),
 )
 def change(
-    mandate_id: MandateId, body: MandateUpdate, actor: WriteActor, runtime: RuntimeDep, if_match: IfMatch, response: Response
+    *,
+    mandate_id: MandateId,
+    body: MandateUpdate,
+    actor: WriteActor,
+    runtime: RuntimeDep,
+    if_match: IfMatch,
+    response: Response,
 ) -> MandateRead:
     terms = MandateChange(
         scopes=None if body.scopes is None else frozenset(body.scopes),
@@ -113,7 +144,9 @@ def change(
     summary="Revoke a mandate you gave (If-Match required); effective at once",
     responses=problems(403, 404, 412, 428),
 )
-def revoke(mandate_id: MandateId, actor: WriteActor, runtime: RuntimeDep, if_match: IfMatch, response: Response) -> MandateRead:
+def revoke(
+    mandate_id: MandateId, actor: WriteActor, runtime: RuntimeDep, if_match: IfMatch, response: Response
+) -> MandateRead:
     with runtime.unit_of_work() as uow:
         record = service.revoke_mandate(uow, actor, mandate_id, expected_version(if_match))
         result = _read(uow, record)
@@ -130,12 +163,21 @@ def revoke(mandate_id: MandateId, actor: WriteActor, runtime: RuntimeDep, if_mat
     responses=problems(400, 403, 404),
 )
 def register_at_counter(
-    code: Annotated[str, Path(max_length=16)], body: CounterMandateCreate, actor: WriteActor, runtime: RuntimeDep, response: Response
+    code: Annotated[str, Path(max_length=16)],
+    body: CounterMandateCreate,
+    actor: WriteActor,
+    runtime: RuntimeDep,
+    response: Response,
 ) -> MandateRead:
     """The fund in the path must be the agent's own; the person must be a current member of it."""
     with runtime.unit_of_work() as uow:
         record = service.register_at_counter(
-            uow, actor, code, body.person_number, _terms(body), CounterEvidence(body.evidence.sha256, body.evidence.reference)
+            uow,
+            actor,
+            code,
+            person_number=body.person_number,
+            terms=_terms(body),
+            evidence=CounterEvidence(body.evidence.sha256, body.evidence.reference),
         )
         result = _read(uow, record)
         uow.commit()

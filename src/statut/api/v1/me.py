@@ -31,7 +31,7 @@ def access_log(
     scope = f"access-log:{actor.key}"
     before = decode_after(access, scope, cursor, "before", int)
     with runtime.unit_of_work(read_only=True) as uow:
-        records = my_access_log(uow, actor, before_seq=before, limit=limit + 1)  # type: ignore[arg-type]
+        records = my_access_log(uow, actor, before_seq=before, limit=limit + 1)
     page = records[:limit]
     following = access.cursors.encode(scope, {"before": page[-1].seq}) if len(records) > limit else None
     return AccessLogPage(items=[AccessRecordRead.model_validate(r) for r in page], next_cursor=following)

@@ -232,7 +232,7 @@ class AggregatesRead(BaseModel):
 
 class TokenRead(BaseModel):
     access_token: str
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
     development_only: bool = True
 

@@ -7,7 +7,7 @@ the table), which keeps the two databases on one set of migrations.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -19,7 +19,7 @@ from statut.store.types import UtcDateTime
 config = context.config
 
 
-def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | bool:
+def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
     """Write the register's column types as plain SQLAlchemy types, so migrations import no app code."""
     if kind == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
