@@ -213,3 +213,8 @@ def test_scan_rules_run_on_register_frames_without_text() -> None:
         flags = rule.evaluate(register, ctx)
         found |= {(rule.id, name) for name in flags.columns if flags[name].any()}
     assert found == {("PER-002", "sex"), ("AMT-003", "amount")}
+
+
+def test_an_amount_can_be_negative_and_over_precise_at_once() -> None:
+    result = validate([contribution(amount="-12.505")], REGISTER)
+    assert reasons_of(result) == {("AMT-002", "amount"), ("AMT-003", "amount")}

@@ -46,6 +46,31 @@ def test_check_constraints_match_the_metadata(connection: Connection) -> None:
         assert found == expected, table.name
 
 
+def _collation(column: object) -> str | None:
+    variant = getattr(getattr(column, "type", None), "_variant_mapping", {}).get("postgresql")
+    return getattr(variant, "collation", None)
+
+
+def test_codes_compare_byte_by_byte_on_postgresql(connection: Connection) -> None:
+    """Alembic ignores collations too: check that the code columns have collation C."""
+    if connection.dialect.name != "postgresql":
+        pytest.skip("collations are PostgreSQL's")
+    expected = {
+        (table.name, column.name)
+        for table in t.metadata.sorted_tables
+        for column in table.columns
+        if _collation(column) == "C"
+    }
+    found = connection.execute(
+        text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE collation_name = 'C' AND table_schema = current_schema()"
+        )
+    ).all()
+    assert {tuple(row) for row in found} == expected
+    assert ("contribution", "quarter") in expected
+
+
 def test_every_table_of_the_metadata_exists(connection: Connection) -> None:
     assert set(table_names(connection)) == {table.name for table in t.metadata.sorted_tables} | {"alembic_version"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from statut.cli import db, demo, events, ledger, rules, synth
+from statut.cli import access, db, demo, events, ledger, rules, synth
 
 app = typer.Typer(
     name="statut",
@@ -21,4 +21,5 @@ app.add_typer(synth.app, name="synth")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(rules.app, name="rules")
 app.add_typer(db.app, name="db")
+app.add_typer(access.app, name="access")
 app.add_typer(events.app, name="events")

@@ -99,12 +99,14 @@ class Rule:
         including those of an unknown type.
 
         By default: the rule's record types that use the field (a value in a field the type does not
-        use is ignored, and GEN-005 says so: its check runs on the types that do *not* use the field).
-        A rule for every type on a common field also looks at records of an unknown type (their
-        record_id and national number are still worth a reason)."""
+        use is ignored, and GEN-005 says so). A rule for every type on a common field also looks at
+        records of an unknown type (their record_id and national number are still worth a reason). A
+        check may narrow or turn this (RowCheck.types: GEN-001 the types requiring the field, GEN-005
+        the types not using it)."""
         check = self.row_check
-        if check is not None and check.unused_fields:
-            return tuple(t.value for t in self.record_types if field_name not in fields_of(t))
+        if check is not None and check.types is not None:
+            types = check.types(field_name)
+            return None if types is None else tuple(t for t in types if RecordType(t) in self.record_types)
         if self.applies_to_any_type and field_name in COMMON:
             return None
         return tuple(t.value for t in self.record_types if field_name in fields_of(t))

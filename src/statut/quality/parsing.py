@@ -83,20 +83,18 @@ def is_number(text: pl.Expr) -> pl.Expr:
 
 def _separator_position(text: pl.Expr) -> pl.Expr:
     """Byte position of the decimal separator (the format allows a dot or a comma), null if none."""
-    return text.str.replace(",", ".", literal=True).str.find(".", literal=True)
+    return text.str.find(r"[.,]")
 
 
 def decimal_digits(text: pl.Expr) -> pl.Expr:
     """Number of digits after the decimal separator (0 when there is none), for a number."""
-    position = _separator_position(text)
-    return (text.str.len_bytes().cast(pl.Int64) - position - 1).fill_null(0)
+    return (text.str.len_bytes().cast(pl.Int64) - _separator_position(text) - 1).fill_null(0)
 
 
 def integer_digits(text: pl.Expr) -> pl.Expr:
     """Number of digits before the decimal separator (without the sign), for a number."""
-    sign = text.str.starts_with("-").cast(pl.Int64)
     position = _separator_position(text).fill_null(text.str.len_bytes()).cast(pl.Int64)
-    return position - sign
+    return position - text.str.starts_with("-").cast(pl.Int64)
 
 
 def parse_cents(text: pl.Expr) -> pl.Expr:
@@ -109,11 +107,9 @@ def parse_cents(text: pl.Expr) -> pl.Expr:
     """
     decimals = decimal_digits(text)
     well_formed = is_number(text) & (decimals <= 2) & (integer_digits(text) <= MAX_INTEGER_DIGITS)
-    digits = text.str.replace_many({"-": "", ".": "", ",": ""}).cast(pl.Int64, strict=False)
-    scale = pl.when(decimals == 0).then(100).when(decimals == 1).then(10).otherwise(1)
-    magnitude = digits * scale
-    signed = pl.when(text.str.starts_with("-")).then(-magnitude).otherwise(magnitude)
-    return pl.when(well_formed).then(signed).cast(pl.Int64)
+    signed_digits = text.str.replace_many({".": "", ",": ""}).cast(pl.Int64, strict=False)
+    scale = pl.lit(10, dtype=pl.Int64).pow(2 - decimals.clip(0, 2))
+    return pl.when(well_formed).then(signed_digits * scale).cast(pl.Int64)
 
 
 def cents_text(cents: pl.Expr) -> pl.Expr:

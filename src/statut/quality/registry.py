@@ -45,6 +45,7 @@ class CheckContext:
 
 RowViolation = Callable[[str, CheckContext], pl.Expr]
 RowDetail = Callable[[str, CheckContext], pl.Expr]
+RowTypes = Callable[[str], tuple[str, ...] | None]
 BatchCheck = Callable[["BatchInputs"], pl.DataFrame]
 CrossCheck = Callable[["CrossInputs"], pl.DataFrame]
 
@@ -53,9 +54,10 @@ CrossCheck = Callable[["CrossInputs"], pl.DataFrame]
 class RowCheck:
     violation: RowViolation
     detail: RowDetail | None = None
-    unused_fields: bool = False
-    """The engine runs a check for a field on the records of the rule's types that use the field;
-    with ``unused_fields`` on those that do *not* use it (GEN-005: a value where none belongs)."""
+    types: RowTypes | None = None
+    """Which record types the check concerns for a field, when it is not "the rule's types that use
+    the field" (the default): GEN-001 the types requiring the field, GEN-005 the types *not* using it.
+    None from the function means every record, including those of an unknown type."""
 
 
 ROW_CHECKS: dict[str, RowCheck] = {}
@@ -64,12 +66,12 @@ CROSS_CHECKS: dict[str, CrossCheck] = {}
 
 
 def row_check(
-    rule_id: str, *, detail: RowDetail | None = None, unused_fields: bool = False
+    rule_id: str, *, detail: RowDetail | None = None, types: RowTypes | None = None
 ) -> Callable[[RowViolation], RowViolation]:
     def register(function: RowViolation) -> RowViolation:
         if rule_id in ROW_CHECKS:
             raise ValueError(f"a row check is already registered for {rule_id}")
-        ROW_CHECKS[rule_id] = RowCheck(function, detail, unused_fields)
+        ROW_CHECKS[rule_id] = RowCheck(function, detail, types)
         return function
 
     return register

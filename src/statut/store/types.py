@@ -9,6 +9,10 @@ PostgreSQL:
 - SQLite only autoincrements an ``INTEGER PRIMARY KEY`` (an alias of the rowid); ``BIGINT PRIMARY
   KEY`` would stay NULL. :data:`BigIntegerKey` is BIGINT on PostgreSQL and INTEGER on SQLite, which
   is 64 bits there anyway.
+- Codes and identifiers (fund codes, quarters, statuses, national numbers) are compared byte by
+  byte: :func:`Code` gives them the ``C`` collation on PostgreSQL (SQLite compares bytes anyway).
+  They are not words to sort by a language's rules, and the locale's collation made building
+  their indexes after a bulk load a third to a half slower.
 """
 
 from __future__ import annotations
@@ -16,10 +20,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer
+from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String
 from sqlalchemy.types import TypeDecorator
 
 BigIntegerKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def Code(length: int) -> String:  # noqa: N802 - used like a type, as String(length)
+    """Text of a code or an identifier: byte order (collation C) on PostgreSQL."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
