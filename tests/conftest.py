@@ -18,7 +18,9 @@ Databases (each fixture below runs a test once on SQLite and once on PostgreSQL)
 - ``empty_database_url``: a brand-new, empty database (no schema), dropped after the test: for
   tests of the migrations themselves and of ``statut db upgrade``.
 
-Tests using these fixtures are marked ``db`` automatically (``pytest -m "not db"`` skips them).
+Tests using these fixtures are marked ``db`` automatically (``pytest -m "not db"`` skips them). A test
+meant for one database only says so: ``@pytest.mark.parametrize("database", ["postgresql"],
+indirect=True)``. Test data: tests/factories.py.
 """
 
 from __future__ import annotations

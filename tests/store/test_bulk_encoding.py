@@ -32,10 +32,9 @@ def _frame(repeat: int) -> pl.DataFrame:
     return pl.DataFrame(ROWS * repeat, schema=SCHEMA, orient="row")
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("repeat", [1, MIN_ROWS_PER_GROUP * 2], ids=["scattered", "grouped"])
 def test_binary_copy_round_trips_every_type(connection: Connection, repeat: int) -> None:
-    if connection.dialect.name != "postgresql":
-        pytest.skip("binary COPY is PostgreSQL's")
     frame = _frame(repeat)
     encoded = encode_rows(frame, TYPES)
     connection.execute(

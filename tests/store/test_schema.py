@@ -51,10 +51,9 @@ def _collation(column: object) -> str | None:
     return getattr(variant, "collation", None)
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_codes_compare_byte_by_byte_on_postgresql(connection: Connection) -> None:
     """Alembic ignores collations too: check that the code columns have collation C."""
-    if connection.dialect.name != "postgresql":
-        pytest.skip("collations are PostgreSQL's")
     expected = {
         (table.name, column.name)
         for table in t.metadata.sorted_tables

@@ -67,6 +67,8 @@ from statut.services.frame_checks import (
     raise_first_failure,
     valid_enterprise_number,
 )
+from sqlalchemy import Table
+
 from statut.store import tables as t
 from statut.store.unit_of_work import UnitOfWork
 
@@ -120,48 +122,70 @@ def load_population(
     report("check", 0, total)
     funds = _FundNumbers(uow.funds.codes())
 
-    people = _checked_people(frames[RecordType.PERSON], day)
+    people = _checked_people(frames.pop(RecordType.PERSON), day)
     _refuse_registered(uow, people)
     people = people.with_columns(person_id=uow.bulk.reserve_ids(t.person, people.height))
     directory = pl.concat(
         [people.select("national_number", "person_id"), uow.persons.current_identifiers_frame()], how="vertical"
     )
-    affiliations = _checked_affiliations(_linked(frames[RecordType.AFFILIATION], directory, "affiliation"), funds)
-    incomes = _checked_incomes(_linked(frames[RecordType.INCOME], directory, "income"))
-    contributions = _checked_contributions(_linked(frames[RecordType.CONTRIBUTION], directory, "contribution"), funds)
-    payments = _checked_payments(_linked(frames[RecordType.PAYMENT], directory, "payment"), funds)
-    events = _checked_events(_linked(frames[RecordType.LIFE_EVENT], directory, "life_event"), day)
+
+    def linked(record_type: RecordType) -> pl.DataFrame:
+        # pop: the typed input is not needed once linked, so it can be freed early.
+        return _linked(frames.pop(record_type), directory, record_type.value)
+
+    affiliations = _checked_affiliations(linked(RecordType.AFFILIATION), funds)
+    incomes = _checked_incomes(linked(RecordType.INCOME))
+    contributions = _checked_contributions(linked(RecordType.CONTRIBUTION), funds)
+    payments = _checked_payments(linked(RecordType.PAYMENT), funds)
+    events = _checked_events(linked(RecordType.LIFE_EVENT), day)
+    del directory
     report("check", total, total)
 
     affiliations = affiliations.with_columns(version_id=uow.bulk.reserve_ids(t.affiliation, affiliations.height))
     contributions, unmatched = _settled(contributions, payments, day)
     careers = _career_quarters(contributions)
-    tables: list[tuple[Any, pl.DataFrame]] = [
-        (t.person, people.select("person_id")),
-        (t.person_identifier, _identifiers(people)),
-        (t.person_version, _person_versions(people)),
-        (t.affiliation, _affiliation_rows(affiliations)),
-        (t.income, _income_rows(incomes)),
-        (t.contribution, _contribution_rows(contributions)),
-        (t.payment, _payment_rows(payments)),
-        (t.career_quarter, careers),
-        (t.life_event, _event_rows(events)),
-    ]
-    del people, affiliations, incomes, contributions, payments, events, directory
+    incoming = {
+        t.person: people.height,
+        t.person_identifier: people.height,
+        t.person_version: people.height,
+        t.affiliation: affiliations.height,
+        t.income: incomes.height,
+        t.contribution: contributions.height,
+        t.payment: payments.height,
+        t.career_quarter: careers.height,
+        t.life_event: events.height,
+    }
 
     change = uow.record_change(actor=actor, reason=reason, source=source)
     record_time = {"recorded_at": change.recorded_at, "change_id": change.change_id}
     rows: dict[str, int] = {}
     digests: dict[str, str] = {}
-    with uow.bulk.deferring({table: frame.height for table, frame in tables}) as deferred:
-        while tables:
-            table, frame = tables.pop(0)
-            constants = {"change_id": change.change_id} if table is t.person else record_time
-            written = uow.bulk.insert(table, frame, constants=constants, progress=report)
-            del frame
-            rows[table.name] = written.rows
-            digests[table.name] = written.digest
-            report(table.name, written.rows, written.rows)
+
+    def write(table: Table, frame: pl.DataFrame) -> None:
+        constants = {"change_id": change.change_id} if table is t.person else record_time
+        written = uow.bulk.insert(table, frame, constants=constants, progress=report)
+        rows[table.name] = written.rows
+        digests[table.name] = written.digest
+        report(table.name, written.rows, written.rows)
+
+    # One table at a time, each source released once written, so that memory holds one copy.
+    with uow.bulk.deferring(incoming) as deferred:
+        write(t.person, people.select("person_id"))
+        write(t.person_identifier, _identifiers(people))
+        write(t.person_version, _person_versions(people))
+        del people
+        write(t.affiliation, _affiliation_rows(affiliations))
+        del affiliations
+        write(t.income, _income_rows(incomes))
+        del incomes
+        write(t.contribution, _contribution_rows(contributions))
+        del contributions
+        write(t.payment, _payment_rows(payments))
+        del payments
+        write(t.career_quarter, careers)
+        del careers
+        write(t.life_event, _event_rows(events))
+        del events
     for name, count in rows.items():
         if count:
             uow.ledger.record(

@@ -212,17 +212,22 @@ class BulkWriter:
         for index in indexes:
             self._connection.execute(DropIndex(index))
         yield [str(index.name) for index in indexes] + [str(constraint.name) for constraint in foreign_keys]
-        if self.dialect == "postgresql" and tables:
-            # Fresh statistics let the foreign-key checks below choose a join, not a loop.
-            self._connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-            for table in tables:
-                self._connection.execute(text(f'ANALYZE "{table.name}"'))
+        if tables and indexes:
+            self._prepare_index_builds()
         for index in indexes:
             self._connection.execute(CreateIndex(index))
         for constraint in foreign_keys:
             self._connection.execute(AddConstraint(constraint))
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _prepare_index_builds(self) -> None:
+        """Give the index builds room: sort memory on PostgreSQL (this transaction only), helper
+        threads for SQLite's sorter (this connection; harmless afterwards)."""
+        if self.dialect == "postgresql":
+            self._connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        else:
+            self._connection.exec_driver_sql("PRAGMA threads = 2")
 
     def _size(self, table: Table, cap: int) -> int:
         """Rows in the table, counted up to ``cap + 1`` (enough to compare with a load of ``cap`` rows)."""

@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, HttpUrl
 
 from statut.api.deps import CurrentActor, RuntimeDep
+from statut.api.v1.common import problems
 from statut.domain.errors import PermissionDenied
 from statut.events.cloudevents import to_cloudevent
 from statut.services.events import events_after, subscribe_webhook
@@ -50,7 +51,11 @@ def _fund_of(actor: CurrentActor) -> str:
 
 
 @router.post(
-    "/events/webhooks", response_model=WebhookRead, status_code=201, summary="Subscribe a fund system by webhook"
+    "/events/webhooks",
+    response_model=WebhookRead,
+    status_code=201,
+    summary="Subscribe a fund system by webhook",
+    responses=problems(400, 403, 409),
 )
 def create_webhook(body: WebhookCreate, actor: CurrentActor, runtime: RuntimeDep) -> WebhookRead:
     fund = _fund_of(actor)
@@ -67,7 +72,18 @@ def create_webhook(body: WebhookCreate, actor: CurrentActor, runtime: RuntimeDep
     )
 
 
-@router.get("/events/stream", summary="Server-Sent Events: the fund's events, resumable with Last-Event-ID")
+@router.get(
+    "/events/stream",
+    summary="Server-Sent Events: the fund's events, resumable with Last-Event-ID",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "A stream of CloudEvents, one `data:` line each, with `id:` for resumption.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **problems(400, 403),
+    },
+)
 async def stream(
     *,
     actor: CurrentActor,
