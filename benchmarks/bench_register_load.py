@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from benchmarks._common import WORK_DIR, Result
@@ -75,14 +76,47 @@ def fresh_database(backend: str) -> Iterator[str]:
         admin.dispose()
 
 
+def synth_directory(people: int) -> Path:
+    return WORK_DIR / f"synth-truth-{people}"
+
+
+def write_synth_truth(people: int) -> None:
+    """Generate the synthetic truth once (its own process) and keep it as Parquet for the runs."""
+    from statut.synth import generate
+
+    directory = synth_directory(people)
+    directory.mkdir(parents=True, exist_ok=True)
+    for record_type, frame in generate(people, 42).truth.items():
+        frame.write_parquet(directory / f"{record_type.value}.parquet")
+
+
 def population(dataset: str, people: int) -> dict[Any, Any]:
     if dataset == "synth":
-        from statut.synth import generate
+        import polars as pl
 
-        return dict(generate(people, 42).truth)
+        from statut.exchange.format import RecordType
+
+        directory = synth_directory(people)
+        return {record_type: pl.read_parquet(directory / f"{record_type.value}.parquet") for record_type in RecordType}
     from tests.factories import population_frames
 
     return population_frames(people, seed=42)
+
+
+def reset_peak_memory() -> bool:
+    """Reset the process's peak resident memory (Linux), so the load's own peak can be read."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_memory_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def naive_insert(self: Any, table: Any, frame: Any, *, constants: Any = None, progress: Any = None) -> Any:  # noqa: ARG001 - BulkWriter.insert's signature
@@ -116,10 +150,12 @@ def child(backend: str, dataset: str, people: int, naive: bool) -> dict[str, Any
         BulkWriter.deferring = no_deferral  # type: ignore[assignment,method-assign]
     frames = population(dataset, people)
     input_rows = sum(frame.height for frame in frames.values())
+    frames_mb = round(sum(frame.estimated_size() for frame in frames.values()) / 1_048_576, 1)
     with fresh_database(backend) as url:
         engine = build_engine(url)
         prepare_database(engine)
         load_before = os.getloadavg()[0]
+        measured_alone = reset_peak_memory()
         start, start_cpu = time.perf_counter(), time.process_time()
         with UnitOfWork(engine) as uow:
             summary = load_population(uow, frames, actor="benchmark", reason="bulk load benchmark", today=TODAY)
@@ -141,7 +177,10 @@ def child(backend: str, dataset: str, people: int, naive: bool) -> dict[str, Any
         "client_cpu_seconds": round(cpu, 2),
         "people_per_second": round(summary.people / seconds),
         "rows_per_second": round(rows / seconds),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "frames_mb": frames_mb,
+        "peak_rss_mb": peak_memory_mb()
+        if measured_alone
+        else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "load_average": round(max(load_before, os.getloadavg()[0]), 2),
         "ledger_ok": ledger_ok,
     }
@@ -166,6 +205,10 @@ def main() -> None:
     figures: dict[str, Any] = {}
     baseline: dict[str, Any] = {}
     verdicts: list[str] = []
+    if "synth" in DATASETS and not (synth_directory(PEOPLE) / "person.parquet").exists():
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_register_load", "prepare-synth", str(PEOPLE)], check=True
+        )
     for backend in BACKENDS:
         for dataset in DATASETS:
             measured = best([run_child(backend, dataset, PEOPLE) for _ in range(REPEAT)])
@@ -193,7 +236,8 @@ def main() -> None:
         verdict="; ".join(verdicts),
         notes=[
             "Wall time of load_population plus the commit, in one unit of work; generation of the frames excluded.",
-            "Peak memory: the child process's maximum resident set size, frames and generation included.",
+            "Peak memory: the load's peak resident set size (the input frames, frames_mb, included; their "
+            "generation excluded: synth truth is generated once and read from Parquet).",
             "client_cpu_seconds is the Python process only; PostgreSQL's own work runs in the server.",
             f"Best of {REPEAT} runs per figure on a machine shared with other work (load average recorded).",
             "Baseline: the same load writing each table with SQLAlchemy Core insert() and a list of dicts, "
@@ -203,7 +247,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 4:
+    if sys.argv[1:2] == ["prepare-synth"]:
+        write_synth_truth(int(sys.argv[2]))
+    elif len(sys.argv) >= 4:
         print(json.dumps(child(sys.argv[1], sys.argv[2], int(sys.argv[3]), naive=sys.argv[4:] == ["naive"])))
     else:
         main()

@@ -60,6 +60,7 @@ def test_quarantined_records_keep_their_raw_line_and_all_reasons() -> None:
     assert quarantined["line"] == 3
     assert {(r["rule_id"], r["field"]) for r in quarantined["reasons"]} == {
         ("AMT-002", "amount"),
+        ("AMT-003", "amount"),
         ("QTR-001", "quarter"),
     }
 

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -67,10 +67,13 @@ from statut.services.frame_checks import (
     raise_first_failure,
     valid_enterprise_number,
 )
-from sqlalchemy import Table
-
 from statut.store import tables as t
+from statut.store.bulk import BulkInsert
+from statut.store.changes import Change
 from statut.store.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table as TableLike
 
 LoadProgress = Callable[[str, int, int], None]
 """Called with (step, done, total) as the load advances; steps are ``check`` and the table names."""
@@ -115,13 +118,56 @@ def load_population(
 ) -> LoadSummary:
     """Check and write a whole population in the unit of work (which the caller commits)."""
     started = time.perf_counter()
-    day = today or uow.clock().date()
     report = progress or _silent
+    checked = _check(uow, population, today or uow.clock().date(), report)
+    change = uow.record_change(actor=actor, reason=reason, source=source)
+    written, deferred = _write(uow, checked, change, report)
+    rows = {name: insert.rows for name, insert in written.items()}
+    for name, insert in written.items():
+        if insert.rows:
+            uow.ledger.record(
+                change,
+                action="table.loaded",
+                entity_type="table",
+                entity_key=name,
+                payload={"rows": insert.rows, "digest": insert.digest},
+            )
+    uow.ledger.record(
+        change,
+        action="population.loaded",
+        entity_type="change",
+        entity_key=change.change_id,
+        payload={"rows": rows, "unmatched_payments": checked.unmatched},
+    )
+    return LoadSummary(
+        change_id=change.change_id,
+        rows=rows,
+        digests={name: insert.digest for name, insert in written.items()},
+        unmatched_payments=checked.unmatched,
+        seconds=time.perf_counter() - started,
+        deferred=tuple(deferred),
+    )
+
+
+@dataclass
+class _Checked:
+    """A checked population, linked to person ids, with what the register derives from it."""
+
+    people: pl.DataFrame
+    affiliations: pl.DataFrame
+    incomes: pl.DataFrame
+    contributions: pl.DataFrame
+    payments: pl.DataFrame
+    careers: pl.DataFrame
+    events: pl.DataFrame
+    unmatched: int
+
+
+def _check(uow: UnitOfWork, population: Mapping[RecordType, pl.DataFrame], day: date, report: LoadProgress) -> _Checked:
     frames = {record_type: _typed(record_type, population.get(record_type)) for record_type in RecordType}
     total = sum(frame.height for frame in frames.values())
     report("check", 0, total)
     funds = _FundNumbers(uow.funds.codes())
-
     people = _checked_people(frames.pop(RecordType.PERSON), day)
     _refuse_registered(uow, people)
     people = people.with_columns(person_id=uow.bulk.reserve_ids(t.person, people.height))
@@ -130,7 +176,7 @@ def load_population(
     )
 
     def linked(record_type: RecordType) -> pl.DataFrame:
-        # pop: the typed input is not needed once linked, so it can be freed early.
+        # pop: a typed input is not needed once linked, so it can be freed early.
         return _linked(frames.pop(record_type), directory, record_type.value)
 
     affiliations = _checked_affiliations(linked(RecordType.AFFILIATION), funds)
@@ -138,78 +184,63 @@ def load_population(
     contributions = _checked_contributions(linked(RecordType.CONTRIBUTION), funds)
     payments = _checked_payments(linked(RecordType.PAYMENT), funds)
     events = _checked_events(linked(RecordType.LIFE_EVENT), day)
-    del directory
     report("check", total, total)
-
-    affiliations = affiliations.with_columns(version_id=uow.bulk.reserve_ids(t.affiliation, affiliations.height))
     contributions, unmatched = _settled(contributions, payments, day)
-    careers = _career_quarters(contributions)
-    incoming = {
-        t.person: people.height,
-        t.person_identifier: people.height,
-        t.person_version: people.height,
-        t.affiliation: affiliations.height,
-        t.income: incomes.height,
-        t.contribution: contributions.height,
-        t.payment: payments.height,
-        t.career_quarter: careers.height,
-        t.life_event: events.height,
-    }
+    return _Checked(
+        people=people,
+        affiliations=affiliations.with_columns(version_id=uow.bulk.reserve_ids(t.affiliation, affiliations.height)),
+        incomes=incomes,
+        contributions=contributions,
+        payments=payments,
+        careers=_career_quarters(contributions),
+        events=events,
+        unmatched=unmatched,
+    )
 
-    change = uow.record_change(actor=actor, reason=reason, source=source)
+
+def _write(
+    uow: UnitOfWork, checked: _Checked, change: Change, report: LoadProgress
+) -> tuple[dict[str, BulkInsert], list[str]]:
+    """Write the tables one at a time, releasing each source once written (memory holds one copy)."""
     record_time = {"recorded_at": change.recorded_at, "change_id": change.change_id}
-    rows: dict[str, int] = {}
-    digests: dict[str, str] = {}
+    written: dict[str, BulkInsert] = {}
 
-    def write(table: Table, frame: pl.DataFrame) -> None:
+    def write(table: TableLike, frame: pl.DataFrame) -> None:
         constants = {"change_id": change.change_id} if table is t.person else record_time
-        written = uow.bulk.insert(table, frame, constants=constants, progress=report)
-        rows[table.name] = written.rows
-        digests[table.name] = written.digest
-        report(table.name, written.rows, written.rows)
+        written[table.name] = insert = uow.bulk.insert(table, frame, constants=constants, progress=report)
+        report(table.name, insert.rows, insert.rows)
 
-    # One table at a time, each source released once written, so that memory holds one copy.
+    people = checked.people.height
+    incoming = {
+        t.person: people,
+        t.person_identifier: people,
+        t.person_version: people,
+        t.affiliation: checked.affiliations.height,
+        t.income: checked.incomes.height,
+        t.contribution: checked.contributions.height,
+        t.payment: checked.payments.height,
+        t.career_quarter: checked.careers.height,
+        t.life_event: checked.events.height,
+    }
+    nothing = pl.DataFrame()
     with uow.bulk.deferring(incoming) as deferred:
-        write(t.person, people.select("person_id"))
-        write(t.person_identifier, _identifiers(people))
-        write(t.person_version, _person_versions(people))
-        del people
-        write(t.affiliation, _affiliation_rows(affiliations))
-        del affiliations
-        write(t.income, _income_rows(incomes))
-        del incomes
-        write(t.contribution, _contribution_rows(contributions))
-        del contributions
-        write(t.payment, _payment_rows(payments))
-        del payments
-        write(t.career_quarter, careers)
-        del careers
-        write(t.life_event, _event_rows(events))
-        del events
-    for name, count in rows.items():
-        if count:
-            uow.ledger.record(
-                change,
-                action="table.loaded",
-                entity_type="table",
-                entity_key=name,
-                payload={"rows": count, "digest": digests[name]},
-            )
-    uow.ledger.record(
-        change,
-        action="population.loaded",
-        entity_type="change",
-        entity_key=change.change_id,
-        payload={"rows": rows, "unmatched_payments": unmatched},
-    )
-    return LoadSummary(
-        change_id=change.change_id,
-        rows=rows,
-        digests=digests,
-        unmatched_payments=unmatched,
-        seconds=time.perf_counter() - started,
-        deferred=tuple(deferred),
-    )
+        write(t.person, checked.people.select("person_id"))
+        write(t.person_identifier, _identifiers(checked.people))
+        write(t.person_version, _person_versions(checked.people))
+        checked.people = nothing
+        write(t.affiliation, _affiliation_rows(checked.affiliations))
+        checked.affiliations = nothing
+        write(t.income, _income_rows(checked.incomes))
+        checked.incomes = nothing
+        write(t.contribution, _contribution_rows(checked.contributions))
+        checked.contributions = nothing
+        write(t.payment, _payment_rows(checked.payments))
+        checked.payments = nothing
+        write(t.career_quarter, checked.careers)
+        checked.careers = nothing
+        write(t.life_event, _event_rows(checked.events))
+        checked.events = nothing
+    return written, deferred
 
 
 def _silent(_step: str, _done: int, _total: int) -> None:

@@ -2,19 +2,23 @@
 
 No ORM object and no SQLAlchemy statement per row: a frame is written as columns.
 
-- SQLite: ``executemany`` of tuples built column-wise from polars, on the raw sqlite3 connection of
-  the transaction. Values that are the same for every row (the change, its instant) are written
-  into the statement instead of being bound a million times.
-- PostgreSQL: ``COPY ... FROM STDIN (FORMAT BINARY)`` through psycopg 3, encoded by pg_binary.
+- SQLite: ``executemany`` on the raw sqlite3 connection of the transaction, a hundred rows per
+  statement (SQLite's per-statement cost is paid once per hundred rows), the values built
+  column-wise from polars. Values that are the same for every row (the change, its instant) are
+  written into the statement instead of being bound millions of times.
+- PostgreSQL: ``COPY ... FROM STDIN (FORMAT BINARY)`` through psycopg 3, encoded column-wise by
+  pg_binary, sent by a writer thread so that encoding and loading overlap.
 
 Indexes and foreign keys: the PostgreSQL manual ("Populating a Database", sections 14.4.3 and
 14.4.4) advises to build indexes and foreign keys after a large load: a sort-based index build and
-one set-based foreign-key check are much cheaper than maintaining them row by row.
+one set-based foreign-key check are much cheaper than maintaining them row by row (on this
+project's machine, PostgreSQL's per-row foreign-key triggers alone cost more than the COPY).
 :meth:`BulkWriter.deferring` does that for the tables a load at least doubles (an initial load,
 typically), inside the same transaction, so a failure rolls everything back, indexes included.
-While it runs, the tables are locked against readers on PostgreSQL (DDL takes an exclusive lock
-until commit); a load into a large, busy register keeps its indexes and pays per row instead.
-SQLite cannot drop a foreign key without rebuilding the table, so there only indexes are deferred.
+The trade-off: while it runs, those tables are locked against readers on PostgreSQL (DDL takes an
+exclusive lock until commit), and the rebuild costs in proportion to the whole table; so a load
+into a large, busy register keeps its indexes and pays per row instead. SQLite cannot drop a
+foreign key without rebuilding the table: there only indexes are deferred.
 
 Rows are written in chunks to bound memory. The digest of each written frame (digest.py) covers
 the rows in the order they were written, which is primary-key order on both databases.

@@ -28,7 +28,7 @@ BigIntegerKey = BigInteger().with_variant(Integer(), "sqlite")
 
 def Code(length: int) -> String:  # noqa: N802 - used like a type, as String(length)
     """Text of a code or an identifier: byte order (collation C) on PostgreSQL."""
-    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class UtcDateTime(TypeDecorator[datetime]):

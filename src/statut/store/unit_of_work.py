@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from statut.store.access_log import AccessLogRepository
 from statut.store.affiliations import AffiliationRepository
+from statut.store.batches import BatchRepository, FundRecordRepository
 from statut.store.bulk import BulkWriter
 from statut.store.careers import CareerRepository
 from statut.store.changes import Change, ChangeRepository, Clock, utc_now
@@ -43,6 +44,7 @@ from statut.store.members import MemberRepository
 from statut.store.outbox import AnnouncingLedger, OutboxRepository
 from statut.store.payments import PaymentRepository
 from statut.store.persons import PersonRepository
+from statut.store.quarantine import QuarantineRepository
 from statut.store.subscriptions import SubscriptionRepository
 
 
@@ -67,6 +69,9 @@ class UnitOfWork:
     outbox: OutboxRepository
     decisions: DecisionRepository
     subscriptions: SubscriptionRepository
+    batches: BatchRepository
+    fund_records: FundRecordRepository
+    quarantine: QuarantineRepository
 
     def __init__(
         self,
@@ -190,3 +195,6 @@ class UnitOfWork:
         self.access_log = AccessLogRepository(connection)
         self.decisions = DecisionRepository(connection, self.ledger)
         self.subscriptions = SubscriptionRepository(connection, self.clock)
+        self.batches = BatchRepository(connection)
+        self.fund_records = FundRecordRepository(connection)
+        self.quarantine = QuarantineRepository(connection)
