@@ -62,7 +62,10 @@ def parse_person_number(raw: str, field: str = "national_number") -> PersonNumbe
     if not isinstance(raw, str):
         raise InvalidIdentifier(field, raw, "a national number is text of 11 digits")
     compact = std_nn.compact(raw)
-    if len(compact) == 11 and compact.isascii() and compact.isdigit() and _is_bis_month(compact[2:4]):
+    if not compact.isascii():
+        # int() and str.isdigit() accept other scripts' digits; a register number is ASCII only.
+        raise InvalidIdentifier(field, raw, "a national number has ASCII digits only")
+    if len(compact) == 11 and compact.isdigit() and _is_bis_month(compact[2:4]):
         try:
             value = std_bis.validate(compact)
         except StdnumError as exc:

@@ -24,6 +24,7 @@ from statut.exchange.format import RecordType
 from statut.quality.catalogue import Severity
 from statut.quality.report import FundReport, build_report, report_language
 from statut.quality.validation import Outcome, ValidationResult, register_needs_of, validate_batch
+from statut.services.database import open_engine, prepare_database
 from statut.services.landing import land, unlinked_records
 from statut.store.batches import BatchRow, encode_content
 from statut.store.ingestion_tables import fund_record
@@ -102,7 +103,9 @@ def ingest_batch(
     if raw.rejected:
         rejected = validate_batch(raw, fund_code, None, today)
         problems = ", ".join(str(p) for p in raw.file_problems)
-        raise BatchRejected(f"{name}: file refused ({problems}); the register is unchanged", build_report(rejected, lang))
+        raise BatchRejected(
+            f"{name}: file refused ({problems}); the register is unchanged", build_report(rejected, lang)
+        )
     validation = _validate(uow, raw, fund_code, today)
     unlinked = unlinked_records(uow, validation.accepted)
     for record_type, record_ids in unlinked.items():
@@ -110,7 +113,10 @@ def ingest_batch(
     report = build_report(validation, lang)
     report_dict = dataclasses.asdict(report)
     change = uow.record_change(actor=actor, reason=f"{source_kind} batch {batch_id}", source=name)
-    totals = {k: sum(c[k] for c in validation.counts().values()) for k in ("received", "accepted", "quarantined", "already_held")}
+    totals = {
+        k: sum(c[k] for c in validation.counts().values())
+        for k in ("received", "accepted", "quarantined", "already_held")
+    }
     uow.batches.add(
         BatchRow(
             batch_id=batch_id,
@@ -149,7 +155,9 @@ def ingest_batch(
     uow.quarantine.add(batch_id, fund_code, validation.quarantined, uow.bulk)
     settled = validation.outcomes.filter(pl.col("outcome") != Outcome.QUARANTINED.value).get_column("record_id")
     released = uow.quarantine.release(fund_code, settled.drop_nulls().unique().to_list(), batch_id)
-    problems = validation.reconciliation.compare(uow.fund_records.landed(batch_id), uow.quarantine.raw_by_type(batch_id))
+    problems = validation.reconciliation.compare(
+        uow.fund_records.landed(batch_id), uow.quarantine.raw_by_type(batch_id)
+    )
     if problems:
         raise ReconciliationFailed(problems)
     uow.ledger.record(
@@ -218,13 +226,18 @@ def _demote(
     reasons = pl.concat(
         [
             result.reasons.with_columns(
-                pl.when(pl.col("line").is_in(lines)).then(pl.lit(Outcome.QUARANTINED.value)).otherwise(pl.col("outcome")).alias("outcome")
+                pl.when(pl.col("line").is_in(lines))
+                .then(pl.lit(Outcome.QUARANTINED.value))
+                .otherwise(pl.col("outcome"))
+                .alias("outcome")
             ),
             extra.cast(result.reasons.schema),
         ]
     ).sort(["line", "rule_id", "field"], nulls_last=True)
-    per_line = reasons.filter(pl.col("line").is_in(lines)).group_by("line", maintain_order=True).agg(
-        pl.struct("rule_id", "severity", "field", "value", "detail").alias("reasons")
+    per_line = (
+        reasons.filter(pl.col("line").is_in(lines))
+        .group_by("line", maintain_order=True)
+        .agg(pl.struct("rule_id", "severity", "field", "value", "detail").alias("reasons"))
     )
     new_rows = (
         moved.drop("outcome", "correction")
@@ -242,3 +255,42 @@ def _demote(
         accepted=accepted,
         quarantined=pl.concat([result.quarantined, new_rows]).sort("line"),
     )
+
+
+def ingest_paths(
+    database: str | None,
+    paths: list[Path],
+    *,
+    fund_code: str,
+    actor: str,
+    today: date,
+    declared_format: BatchFormat | str = BatchFormat.AUTO,
+    source_kind: str = "fund",
+    language: str | None = None,
+) -> list[IngestResult]:
+    """Ingest files one batch (one unit of work, one commit) each; a directory means its files, sorted.
+
+    Used by ``statut ingest`` and ``statut migrate``. A failing batch raises after the earlier ones were
+    committed: each batch is atomic on its own, and re-running skips what already landed.
+    """
+    files = [f for p in paths for f in (sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p])]
+    results = []
+    with open_engine(database) as engine:
+        prepare_database(engine)
+        for path in files:
+            with UnitOfWork(engine) as uow:
+                results.append(
+                    ingest_batch(
+                        uow,
+                        path,
+                        fund_code=fund_code,
+                        file_name=path.name,
+                        declared_format=declared_format,
+                        actor=actor,
+                        today=today,
+                        source_kind=source_kind,
+                        language=language,
+                    )
+                )
+                uow.commit()
+    return results

@@ -97,7 +97,9 @@ def land(
     rows: dict[RecordType, pl.DataFrame] = {}
     people = accepted[RecordType.PERSON]
     known = uow.persons.current_identifiers_frame()
-    new = people.join(known, on="national_number", how="anti").unique("national_number", keep="first", maintain_order=True)
+    new = people.join(known, on="national_number", how="anti").unique(
+        "national_number", keep="first", maintain_order=True
+    )
     new = new.with_columns(person_id=uow.bulk.reserve_ids(t.person, new.height))
     decoded = decode_national_number("national_number", today)
     write(t.person, new.select("person_id"), {"change_id": change.change_id})
@@ -140,7 +142,9 @@ def land(
         income_source=pl.col("income_source").fill_null(IncomeSource.FUND.value),
         income_status=pl.col("income_status").fill_null(IncomeStatus.PROVISIONAL.value),
     )
-    _supersede_by_key(uow, t.income, incomes, {"person_id": "person_id", "year": "year", "source": "income_source"}, change)
+    _supersede_by_key(
+        uow, t.income, incomes, {"person_id": "person_id", "year": "year", "source": "income_source"}, change
+    )
     write(t.income, _income_rows(incomes))
     rows[RecordType.INCOME] = incomes.select("record_id", pl.col("version_id").alias("row_id"))
 
@@ -152,7 +156,11 @@ def land(
     retire(RecordType.CONTRIBUTION)
     contributions = _settled(linked(RecordType.CONTRIBUTION), payments, today)
     _supersede_by_key(
-        uow, t.contribution, contributions, {"person_id": "person_id", "fund_code": "fund", "quarter": "quarter"}, change
+        uow,
+        t.contribution,
+        contributions,
+        {"person_id": "person_id", "fund_code": "fund", "quarter": "quarter"},
+        change,
     )
     write(t.contribution, _contribution_rows(contributions))
     rows[RecordType.CONTRIBUTION] = contributions.select("record_id", pl.col("version_id").alias("row_id"))
@@ -197,9 +205,7 @@ def _supersede_current_versions(uow: UnitOfWork, person_ids: list[int], change: 
         supersede(uow.connection, table, table.c.version_id, ids, change)
 
 
-def _supersede_by_key(
-    uow: UnitOfWork, table: Table, frame: pl.DataFrame, key: dict[str, str], change: Change
-) -> None:
+def _supersede_by_key(uow: UnitOfWork, table: Table, frame: pl.DataFrame, key: dict[str, str], change: Change) -> None:
     """Supersede the current rows that have the natural key of an incoming row."""
     if frame.height == 0:
         return
@@ -231,7 +237,9 @@ def _logical_affiliations(uow: UnitOfWork, old: pl.DataFrame) -> pl.DataFrame:
         found += [
             (int(r[0]), int(r[1]))
             for r in uow.connection.execute(
-                select(t.affiliation.c.version_id, t.affiliation.c.affiliation_id).where(t.affiliation.c.version_id.in_(chunk))
+                select(t.affiliation.c.version_id, t.affiliation.c.affiliation_id).where(
+                    t.affiliation.c.version_id.in_(chunk)
+                )
             )
         ]
     frame = pl.DataFrame(found, schema={"row_id": pl.Int64, "affiliation_id": pl.Int64}, orient="row")

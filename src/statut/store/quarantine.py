@@ -61,9 +61,13 @@ class QuarantineRepository:
     def raw_by_type(self, batch_id: str) -> dict[str, pl.Series]:
         """The raw lines of a batch's entries per record type (for the reconciliation)."""
         rows = self._connection.execute(
-            select(quarantine_entry.c.record_type, quarantine_entry.c.raw).where(quarantine_entry.c.batch_id == batch_id)
+            select(quarantine_entry.c.record_type, quarantine_entry.c.raw).where(
+                quarantine_entry.c.batch_id == batch_id
+            )
         ).all()
-        frame = pl.DataFrame([(r[0], r[1]) for r in rows], schema={"record_type": pl.String, "raw": pl.String}, orient="row")
+        frame = pl.DataFrame(
+            [(r[0], r[1]) for r in rows], schema={"record_type": pl.String, "raw": pl.String}, orient="row"
+        )
         return {name: group.get_column("raw") for (name,), group in frame.group_by("record_type")}
 
     def entries(self, *, fund_code: str | None = None, status: str | None = None) -> list[dict[str, object]]:
