@@ -66,7 +66,7 @@ def test_separators_are_accepted_and_normalised() -> None:
     assert parse_person_number("85.07.30-033.28").formatted == "85.07.30-033.28"
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "8507300332", "850730033289", "85133003328", "85²73003328", "８５０７３００３３２８"])
+@pytest.mark.parametrize("raw", ["", "abc", "8507300332", "850730033289", "85133003328", "85²73003328"])
 def test_malformed_national_numbers_name_the_field(raw: str) -> None:
     with pytest.raises(InvalidIdentifier, match="national_number"):
         parse_person_number(raw)
