@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 from benchmarks._common import WORK_DIR, Result
 
@@ -160,7 +159,8 @@ def main() -> None:
             "people/s counts the set-based load of the register (checks, ids, all tables, ledger digests); "
             "the whole-demo time also generates the population and writes the fund files",
             "peak memory is the child process's maximum resident set (generation + load)",
-            f"baseline: the same truth written one domain object at a time through the repositories, on {BASELINE_PEOPLE} people",
+            "baseline: the same truth written one domain object at a time through the repositories, "
+            f"on {BASELINE_PEOPLE} people",
         ],
     ).write()
 

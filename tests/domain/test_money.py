@@ -27,8 +27,14 @@ def test_comma_decimal_separator() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [("123.456", "more than two decimals"), ("-1", "negative"), ("abc", "not a number"), ("", "required"),
-     ("NaN", "finite"), ("1e20", "implausibly large")],
+    [
+        ("123.456", "more than two decimals"),
+        ("-1", "negative"),
+        ("abc", "not a number"),
+        ("", "required"),
+        ("NaN", "finite"),
+        ("1e20", "implausibly large"),
+    ],
 )
 def test_bad_amounts_name_the_problem(raw: str, reason: str) -> None:
     with pytest.raises(InvalidAmount, match=reason):

@@ -25,7 +25,7 @@ def demo(empty_database_url: str, tmp_path: Path):
 
 
 def test_demo_register_matches_the_truth(demo) -> None:
-    settings, result = demo
+    _, result = demo
     truth = read_truth(result.synth_dir)
     register = result.register
     assert register.people == PEOPLE == truth[RecordType.PERSON]["person_key"].n_unique()
@@ -44,7 +44,7 @@ def test_demo_register_matches_the_truth(demo) -> None:
 
 
 def test_demo_serves_health_and_landing_page(demo) -> None:
-    settings, result = demo
+    settings, _ = demo
     with TestClient(create_app(settings)) as client:
         health = client.get("/health")
         assert health.status_code == 200, health.text
@@ -53,9 +53,11 @@ def test_demo_serves_health_and_landing_page(demo) -> None:
         page = client.get("/", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
         assert page.status_code == 200
         assert '<html lang="nl">' in page.text
-        assert "Personen" in page.text and f"{PEOPLE:,}".replace(",", ".") in page.text
+        assert "Personen" in page.text
+        assert f"{PEOPLE:,}".replace(",", ".") in page.text
         french = client.get("/?lang=fr")
-        assert '<html lang="fr">' in french.text and "Personnes" in french.text
+        assert '<html lang="fr">' in french.text
+        assert "Personnes" in french.text
 
 
 def test_demo_refuses_a_database_that_already_holds_a_register(demo) -> None:
@@ -67,7 +69,7 @@ def test_demo_refuses_a_database_that_already_holds_a_register(demo) -> None:
 
 
 def test_total_cents_in_register_equal_truth(demo) -> None:
-    settings, result = demo
+    _, result = demo
     truth = read_truth(result.synth_dir)
     assert isinstance(truth[RecordType.INCOME], pl.DataFrame)
     assert result.load.digests  # one digest per loaded table, also in the ledger

@@ -19,21 +19,21 @@ class AccessDenied(PermissionDenied):
         self.reason = reason
 
 
-class PreconditionFailed(StatutError):  # noqa: N818 - named like the domain's family (NotFound, Conflict)
+class PreconditionFailed(StatutError):
     """If-Match names a version that is no longer current (RFC 9110 §13.1.1)."""
 
     code = "statut.precondition.failed"
     status = 412
 
 
-class PreconditionRequired(StatutError):  # noqa: N818 - named like the domain's family
+class PreconditionRequired(StatutError):
     """The route changes a resource that has versions: send If-Match (RFC 6585 §3)."""
 
     code = "statut.precondition.required"
     status = 428
 
 
-class RateLimited(StatutError):  # noqa: N818 - named like the domain's family
+class RateLimited(StatutError):
     """Too many requests from one client (RFC 6585 §4); ``retry_after`` in whole seconds."""
 
     code = "statut.rate_limited"
@@ -44,7 +44,7 @@ class RateLimited(StatutError):  # noqa: N818 - named like the domain's family
         self.retry_after = max(1, retry_after)
 
 
-class InvalidCursor(StatutError):  # noqa: N818 - named like the domain's family
+class InvalidCursor(StatutError):
     """A pagination cursor that this server did not issue, or that was altered."""
 
     code = "statut.invalid.cursor"

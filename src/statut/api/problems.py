@@ -22,9 +22,7 @@ MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("statut.api")
 
 
-def problem(
-    request: Request, status: int, code: str, title: str, detail: str, **extra: object
-) -> JSONResponse:
+def problem(request: Request, status: int, code: str, title: str, detail: str, **extra: object) -> JSONResponse:
     body = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": title,
@@ -47,17 +45,32 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))}
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
             for err in exc.errors()
         ]
-        return problem(request, 422, "statut.request.invalid", "Invalid request", "the request does not match the schema", errors=errors)
+        return problem(
+            request,
+            422,
+            "statut.request.invalid",
+            "Invalid request",
+            "the request does not match the schema",
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "statut.not_found", 405: "statut.method_not_allowed"}.get(exc.status_code, f"statut.http.{exc.status_code}")
+        code = {404: "statut.not_found", 405: "statut.method_not_allowed"}.get(
+            exc.status_code, f"statut.http.{exc.status_code}"
+        )
         return problem(request, exc.status_code, code, "HTTP error", str(exc.detail))
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, _exc: Exception) -> JSONResponse:
         log.exception("unexpected error", extra={"request_id": getattr(request.state, "request_id", None)})
-        return problem(request, 500, "statut.internal", "Internal error", "an unexpected error occurred; quote the request id")
+        return problem(
+            request, 500, "statut.internal", "Internal error", "an unexpected error occurred; quote the request id"
+        )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from statut.cli import access, db, demo, events, ledger, rules, synth
+from statut.cli import access, db, demo, events, ingest, ledger, quality, rules, synth
 
 app = typer.Typer(
     name="statut",
@@ -23,3 +23,6 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(db.app, name="db")
 app.add_typer(access.app, name="access")
 app.add_typer(events.app, name="events")
+app.command("ingest")(ingest.ingest)
+app.command("migrate")(ingest.migrate)
+app.add_typer(quality.app, name="quality")

@@ -13,10 +13,15 @@ from statut.settings import Settings
 
 
 def demo(
-    people: Annotated[int, typer.Option("--people", min=1, max=2_000_000, help="Size of the synthetic population.")] = 20_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic population (same seed, same people).")] = 42,
+    people: Annotated[
+        int, typer.Option("--people", min=1, max=2_000_000, help="Size of the synthetic population.")
+    ] = 20_000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the synthetic population (same seed, same people).")
+    ] = 42,
     database: Annotated[
-        str | None, typer.Option("--database", help="SQLAlchemy URL (default: STATUT_DATABASE_URL, else var/statut.db).")
+        str | None,
+        typer.Option("--database", help="SQLAlchemy URL (default: STATUT_DATABASE_URL, else var/statut.db)."),
     ] = None,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the platform afterwards.")] = True,
     keep: Annotated[bool, typer.Option("--keep", help="Do not recreate the embedded SQLite file.")] = False,

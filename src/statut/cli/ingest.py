@@ -34,7 +34,7 @@ def ingest(
     database: DatabaseOption = None,
     report_out: ReportOption = None,
     lang: LangOption = None,
-    format: FormatOption = "auto",  # noqa: A002 - the option's name
+    format: FormatOption = "auto",
 ) -> None:
     """Check fund batches at the gate and land them in the register."""
     _run(paths, fund, database, report_out, lang, format, "fund")
@@ -46,7 +46,7 @@ def migrate(
     database: DatabaseOption = None,
     report_out: ReportOption = None,
     lang: LangOption = None,
-    format: FormatOption = "auto",  # noqa: A002 - the option's name
+    format: FormatOption = "auto",
 ) -> None:
     """Load legacy extracts (historic career and contributions) through the same gate."""
     _run(paths, fund, database, report_out, lang, format, "legacy")

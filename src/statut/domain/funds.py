@@ -38,18 +38,17 @@ class FundCatalogue:
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, object]]) -> FundCatalogue:
-        funds = []
-        for record in records:
-            funds.append(
-                SocialInsuranceFund(
-                    code=str(record["code"]),
-                    name=str(record["name"]),
-                    fee_rate=Decimal(str(record["fee_rate"])),
-                    languages=tuple(Language(str(lang)) for lang in record.get("languages", ["fr", "nl"])),  # type: ignore[attr-defined]
-                    email=str(record.get("email", "")),
-                    phone=str(record.get("phone", "")),
-                    website=str(record.get("website", "")),
-                    is_auxiliary=bool(record.get("is_auxiliary", False)),
-                )
+        funds = [
+            SocialInsuranceFund(
+                code=str(record["code"]),
+                name=str(record["name"]),
+                fee_rate=Decimal(str(record["fee_rate"])),
+                languages=tuple(Language(str(lang)) for lang in record.get("languages", ["fr", "nl"])),  # type: ignore[attr-defined]
+                email=str(record.get("email", "")),
+                phone=str(record.get("phone", "")),
+                website=str(record.get("website", "")),
+                is_auxiliary=bool(record.get("is_auxiliary", False)),
             )
+            for record in records
+        ]
         return cls(funds)

@@ -21,7 +21,7 @@ def parse_amount(raw: object, field: str = "amount", *, allow_negative: bool = F
     Both "1234.56" and the Belgian "1234,56" are accepted; thousands separators are not, because
     "1.234" would be ambiguous.
     """
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, (bool, float)):
         raise InvalidAmount(field, raw, "amounts must be given as text or integers, never floats")
     if isinstance(raw, Decimal):
         value = raw

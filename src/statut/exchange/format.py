@@ -51,8 +51,15 @@ class FieldSpec:
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("record_type", FieldKind.CODE, "Type of the record.", tuple(t.value for t in RecordType)),
-    FieldSpec("record_id", FieldKind.TEXT, "The fund's own identifier of the record, unique within the fund.", max_length=64),
-    FieldSpec("national_number", FieldKind.TEXT, "INSZ/NISS or BIS number of the person, 11 digits (separators allowed).", max_length=20),
+    FieldSpec(
+        "record_id", FieldKind.TEXT, "The fund's own identifier of the record, unique within the fund.", max_length=64
+    ),
+    FieldSpec(
+        "national_number",
+        FieldKind.TEXT,
+        "INSZ/NISS or BIS number of the person, 11 digits (separators allowed).",
+        max_length=20,
+    ),
     FieldSpec("last_name", FieldKind.TEXT, "Surname."),
     FieldSpec("first_name", FieldKind.TEXT, "First name(s)."),
     FieldSpec("birth_date", FieldKind.DATE, "Date of birth."),
@@ -68,12 +75,18 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Capacity of the affiliation.",
         ("main", "complementary", "student", "assisting_spouse", "active_pensioner"),
     ),
-    FieldSpec("company_director", FieldKind.FLAG, "1 if the person is a company director (mandataire / bedrijfsleider)."),
+    FieldSpec(
+        "company_director", FieldKind.FLAG, "1 if the person is a company director (mandataire / bedrijfsleider)."
+    ),
     FieldSpec("enterprise_number", FieldKind.TEXT, "KBO/BCE number of the enterprise, 10 digits.", max_length=20),
     FieldSpec("start_date", FieldKind.DATE, "First day of the affiliation."),
     FieldSpec("end_date", FieldKind.DATE, "First day after the affiliation (half-open); empty while it runs."),
     FieldSpec("year", FieldKind.YEAR, "Income year."),
-    FieldSpec("amount", FieldKind.AMOUNT, "Income (annual net taxable professional income), contribution due (excl. fee) or payment."),
+    FieldSpec(
+        "amount",
+        FieldKind.AMOUNT,
+        "Income (annual net taxable professional income), contribution due (excl. fee) or payment.",
+    ),
     FieldSpec("income_source", FieldKind.CODE, "Who established the income.", ("tax_authority", "estimate", "fund")),
     FieldSpec("income_status", FieldKind.CODE, "Provisional or definitive income.", ("provisional", "definitive")),
     FieldSpec("quarter", FieldKind.QUARTER, "Quarter of a contribution, or to which a payment is allocated."),
@@ -85,7 +98,9 @@ FIELDS: tuple[FieldSpec, ...] = (
         ("birth", "cessation", "bankruptcy", "death", "address_change"),
     ),
     FieldSpec("event_date", FieldKind.DATE, "Date of the life event."),
-    FieldSpec("child_national_number", FieldKind.TEXT, "For a birth: the child's national number, if known.", max_length=20),
+    FieldSpec(
+        "child_national_number", FieldKind.TEXT, "For a birth: the child's national number, if known.", max_length=20
+    ),
 )
 
 FIELD_BY_NAME = {spec.name: spec for spec in FIELDS}

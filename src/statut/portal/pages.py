@@ -17,19 +17,20 @@ router = APIRouter(include_in_schema=False)
 
 @cache
 def environment() -> Environment:
-    env = Environment(
+    return Environment(
         loader=PackageLoader("statut.portal", "templates"),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env
 
 
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
     settings = request.app.state.settings
-    lang = negotiate(request.headers.get("accept-language"), request.query_params.get("lang"), settings.default_language)
+    lang = negotiate(
+        request.headers.get("accept-language"), request.query_params.get("lang"), settings.default_language
+    )
     env = environment()
     trans = translations(lang)
     page = env.get_template(template).render(

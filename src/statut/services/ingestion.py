@@ -109,7 +109,7 @@ def ingest_batch(
     validation = _validate(uow, raw, fund_code, today)
     unlinked = unlinked_records(uow, validation.accepted)
     for record_type, record_ids in unlinked.items():
-        validation = _demote(validation, raw, record_type, record_ids, UNLINKED_RULE, UNLINKED_DETAIL)
+        validation = _demote(validation, raw, record_type, record_ids, rule_id=UNLINKED_RULE, detail=UNLINKED_DETAIL)
     report = build_report(validation, lang)
     report_dict = dataclasses.asdict(report)
     change = uow.record_change(actor=actor, reason=f"{source_kind} batch {batch_id}", source=name)
@@ -199,7 +199,13 @@ def _validate(uow: UnitOfWork, raw: RawBatch, fund_code: str, today: date) -> Va
 
 
 def _demote(
-    result: ValidationResult, raw: RawBatch, record_type: RecordType, record_ids: pl.Series, rule_id: str, detail: str
+    result: ValidationResult,
+    raw: RawBatch,
+    record_type: RecordType,
+    record_ids: pl.Series,
+    *,
+    rule_id: str,
+    detail: str,
 ) -> ValidationResult:
     """Move accepted records to quarantine with one more reason (the store cannot take them)."""
     chosen = (

@@ -68,12 +68,11 @@ class Runtime:
             return HealthCheck(False, database, None, first_line(error))
         if revision is None:
             return HealthCheck(False, database, None, "the database has no schema: run `statut db upgrade`")
-        try:
-            expected = head_revision()
-        except Exception:  # several migration heads: any applied head is acceptable  # noqa: BLE001
-            expected = revision
+        expected = head_revision()
         up_to_date = revision == expected
-        return HealthCheck(up_to_date, database, revision, "" if up_to_date else f"schema {revision}, code expects {expected}")
+        return HealthCheck(
+            up_to_date, database, revision, "" if up_to_date else f"schema {revision}, code expects {expected}"
+        )
 
     def register_summary(self) -> RegisterSummary:
         with self.unit_of_work(read_only=True) as uow:
