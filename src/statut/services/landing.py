@@ -72,7 +72,7 @@ def unlinked_records(uow: UnitOfWork, accepted: Mapping[RecordType, pl.DataFrame
     return out
 
 
-def land(
+def land(  # noqa: PLR0915 - one set-based step per record type, in dependency order
     uow: UnitOfWork,
     accepted: Mapping[RecordType, pl.DataFrame],
     previous: Mapping[RecordType, pl.DataFrame],
