@@ -42,6 +42,7 @@ from sqlalchemy import (
     Connection,
     Date,
     ForeignKeyConstraint,
+    PrimaryKeyConstraint,
     Index,
     Integer,
     SmallInteger,
@@ -102,6 +103,16 @@ _PG_TYPES: tuple[tuple[type[TypeEngine[Any]], PgType], ...] = (
 
 def _pg_type(sql_type: TypeEngine[Any]) -> PgType:
     return next((pg_type for kind, pg_type in _PG_TYPES if isinstance(sql_type, kind)), PgType.TEXT)
+
+
+def _foreign_keys_to(table: Table) -> list[Any]:
+    """Every foreign key of the metadata that points to ``table`` (its primary key must stay)."""
+    return [
+        key
+        for other in table.metadata.tables.values()
+        for key in other.foreign_keys
+        if key.column.table is table
+    ]
 
 
 def _sqlite_literal(value: Any) -> str:
@@ -198,30 +209,35 @@ class BulkWriter:
 
     @contextmanager
     def deferring(self, incoming: Mapping[Table, int]) -> Iterator[list[str]]:
-        """Drop the indexes (and, on PostgreSQL, foreign keys) of tables the load at least doubles;
-        create them again when the block ends without error. Yields the names of what was deferred."""
+        """Drop the indexes (and, on PostgreSQL, foreign keys and the primary keys no foreign key
+        points to) of tables the load at least doubles; create them again when the block ends
+        without error. Yields the names of what was deferred."""
         tables = [
             table for table, rows in incoming.items() if rows >= DEFER_MIN_ROWS and rows >= self._size(table, rows)
         ]
         indexes: list[Index] = [index for table in tables for index in sorted(table.indexes, key=lambda i: str(i.name))]
-        foreign_keys: list[ForeignKeyConstraint] = []
+        constraints: list[ForeignKeyConstraint | PrimaryKeyConstraint] = []
         if self.dialect == "postgresql":
-            foreign_keys = [
-                constraint
-                for table in tables
-                for constraint in sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
+            referenced = {table.name for table in tables if _foreign_keys_to(table)}
+            constraints = [
+                *(table.primary_key for table in tables if table.name not in referenced),
+                *(
+                    constraint
+                    for table in tables
+                    for constraint in sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
+                ),
             ]
-        for constraint in foreign_keys:
+        for constraint in reversed(constraints):
             self._connection.execute(DropConstraint(constraint))
         for index in indexes:
             self._connection.execute(DropIndex(index))
-        yield [str(index.name) for index in indexes] + [str(constraint.name) for constraint in foreign_keys]
-        if tables and indexes:
+        yield [str(index.name) for index in indexes] + [str(constraint.name) for constraint in constraints]
+        if indexes or constraints:
             self._prepare_index_builds()
+        for constraint in constraints:
+            self._connection.execute(AddConstraint(constraint))
         for index in indexes:
             self._connection.execute(CreateIndex(index))
-        for constraint in foreign_keys:
-            self._connection.execute(AddConstraint(constraint))
 
     # -- internals --------------------------------------------------------------------------------
 
