@@ -69,7 +69,7 @@ def parse_person_number(raw: str, field: str = "national_number") -> PersonNumbe
         try:
             value = std_bis.validate(compact)
         except StdnumError as exc:
-            raise InvalidIdentifier(field, raw, f"not a valid BIS number ({exc.message})") from None
+            raise InvalidIdentifier(field, raw, f"not a valid BIS number ({exc})") from None
         gender = std_bis.get_gender(value)
         return PersonNumber(
             value=value,
@@ -80,7 +80,7 @@ def parse_person_number(raw: str, field: str = "national_number") -> PersonNumbe
     try:
         value = std_nn.validate(compact)
     except StdnumError as exc:
-        raise InvalidIdentifier(field, raw, f"not a valid national register number ({exc.message})") from None
+        raise InvalidIdentifier(field, raw, f"not a valid national register number ({exc})") from None
     return PersonNumber(
         value=value,
         kind=PersonNumberKind.INSZ,
@@ -113,7 +113,7 @@ def parse_enterprise_number(raw: str, field: str = "enterprise_number") -> str:
     try:
         return str(std_vat.validate(raw))
     except StdnumError as exc:
-        raise InvalidIdentifier(field, raw, f"not a valid enterprise number ({exc.message})") from None
+        raise InvalidIdentifier(field, raw, f"not a valid enterprise number ({exc})") from None
 
 
 def format_enterprise_number(value: str) -> str:
@@ -126,7 +126,7 @@ def parse_iban(raw: str, field: str = "iban") -> str:
     try:
         return str(std_iban.validate(raw))
     except StdnumError as exc:
-        raise InvalidIdentifier(field, raw, f"not a valid IBAN ({exc.message})") from None
+        raise InvalidIdentifier(field, raw, f"not a valid IBAN ({exc})") from None
 
 
 def national_number_check_digits(first_nine: str, born_2000_or_later: bool) -> str:
