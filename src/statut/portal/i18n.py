@@ -51,7 +51,7 @@ def translations(lang: str) -> Translations:
 def negotiate(accept_language: str | None, preferred: str | None = None, default: str = "fr") -> str:
     """The person's own choice when made, else the browser's Accept-Language, else the default."""
     if preferred in LANGUAGES:
-        return preferred  # type: ignore[return-value]
+        return preferred
     if accept_language:
         weighted: list[tuple[float, str]] = []
         for part in accept_language.split(",")[:20]:

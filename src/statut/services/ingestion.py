@@ -155,11 +155,11 @@ def ingest_batch(
     uow.quarantine.add(batch_id, fund_code, validation.quarantined, uow.bulk)
     settled = validation.outcomes.filter(pl.col("outcome") != Outcome.QUARANTINED.value).get_column("record_id")
     released = uow.quarantine.release(fund_code, settled.drop_nulls().unique().to_list(), batch_id)
-    problems = validation.reconciliation.compare(
+    mismatches = validation.reconciliation.compare(
         uow.fund_records.landed(batch_id), uow.quarantine.raw_by_type(batch_id)
     )
-    if problems:
-        raise ReconciliationFailed(problems)
+    if mismatches:
+        raise ReconciliationFailed(mismatches)
     uow.ledger.record(
         change,
         action="batch.ingested",

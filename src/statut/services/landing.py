@@ -62,7 +62,7 @@ class Landed:
 def unlinked_records(uow: UnitOfWork, accepted: Mapping[RecordType, pl.DataFrame]) -> dict[RecordType, pl.Series]:
     """record_ids of accepted records whose person is neither in the batch nor in the register."""
     directory = _directory(uow, accepted[RecordType.PERSON])
-    out = {}
+    out: dict[RecordType, pl.Series] = {}
     for record_type, frame in accepted.items():
         if record_type is RecordType.PERSON or frame.height == 0:
             continue

@@ -49,13 +49,13 @@ class BatchRepository:
 
     def get(self, batch_id: str) -> BatchRow | None:
         row = self._connection.execute(select(ingest_batch).where(ingest_batch.c.batch_id == batch_id)).first()
-        return _batch(row._mapping) if row else None
+        return _batch(dict(row._mapping)) if row else None
 
     def find_by_content(self, fund_code: str, sha256: str) -> BatchRow | None:
         row = self._connection.execute(
             select(ingest_batch).where(ingest_batch.c.fund_code == fund_code, ingest_batch.c.content_sha256 == sha256)
         ).first()
-        return _batch(row._mapping) if row else None
+        return _batch(dict(row._mapping)) if row else None
 
     def add(self, row: BatchRow) -> None:
         values = {name: getattr(row, name) for name in BatchRow.__slots__}
