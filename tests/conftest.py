@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, delete, update
 
-from statut.services.database import prepare_database
+from statut.services.database import prepare_database, seed_funds
 from statut.store import tables as t
 from statut.store.engine import build_engine
 from statut.store.ledger import GENESIS_HASH, HEAD_ID
@@ -115,7 +115,7 @@ def _reset(engine: Engine) -> None:
             .where(t.ledger_head.c.head_id == HEAD_ID)
             .values(seq=0, entry_hash=GENESIS_HASH, updated_at=None)
         )
-    prepare_database(engine)
+    seed_funds(engine)
 
 
 @pytest.fixture

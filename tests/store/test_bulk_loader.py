@@ -190,6 +190,17 @@ def test_a_second_load_adds_records_for_registered_people_and_refuses_them_again
         load_population(uow, {RecordType.PERSON: first[RecordType.PERSON]}, actor="t", reason="again", today=TODAY)
 
 
+def test_a_load_contradicting_the_register_is_a_conflict_and_writes_nothing(uow: UnitOfWork) -> None:
+    frames = population_frames(20, seed=8)
+    load_population(uow, frames, actor="t", reason="people and incomes", today=TODAY)
+    uow.commit()
+    before = _count(uow, t.income), uow.ledger.head()
+    with pytest.raises(Conflict, match="income: the load contradicts the register"):
+        load_population(uow, {RecordType.INCOME: frames[RecordType.INCOME]}, actor="t", reason="again", today=TODAY)
+    uow.rollback()
+    assert (_count(uow, t.income), uow.ledger.head()) == before
+
+
 def test_a_large_load_rebuilds_indexes_and_foreign_keys_and_keeps_the_schema(
     uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -56,20 +56,23 @@ def prepare_database(
     """Migrate to the latest schema, then add or update the reference funds (one change, in the ledger)."""
     before = _revision(engine)
     after = upgrade(engine)
-    synced: FundSync | None = None
-    if seed:
-        catalogue = funds if funds is not None else default_funds()
-        with UnitOfWork(engine) as uow:
-            existing = {fund.code: fund for fund in uow.funds.all()}
-            if any(existing.get(fund.code) != fund for fund in catalogue):
-                change = uow.record_change(
-                    actor=actor, reason="reference list of social insurance funds", source="statut.reference"
-                )
-                synced = uow.funds.sync(catalogue, change)
-                uow.commit()
-            else:
-                synced = FundSync(added=(), updated=(), unchanged=tuple(existing))
+    synced = seed_funds(engine, funds, actor=actor) if seed else None
     return UpgradeResult(describe_url(engine.url), before, after, synced)
+
+
+def seed_funds(engine: Engine, funds: FundCatalogue | None = None, *, actor: str = SYSTEM_ACTOR) -> FundSync:
+    """Add or update the reference list of funds (default: statut.reference); a change only if needed."""
+    catalogue = funds if funds is not None else default_funds()
+    with UnitOfWork(engine) as uow:
+        existing = {fund.code: fund for fund in uow.funds.all()}
+        if all(existing.get(fund.code) == fund for fund in catalogue):
+            return FundSync(added=(), updated=(), unchanged=tuple(existing))
+        change = uow.record_change(
+            actor=actor, reason="reference list of social insurance funds", source="statut.reference"
+        )
+        synced = uow.funds.sync(catalogue, change)
+        uow.commit()
+        return synced
 
 
 def upgrade_database(url: str | None = None, *, seed: bool = True, settings: Settings | None = None) -> UpgradeResult:

@@ -443,10 +443,18 @@ class _FundNumbers:
         return pl.col("fund").replace_strict(mapping, default=None, return_dtype=pl.Int64)
 
 
+QUARTER_BITS = 14  # a quarter index (year * 4 + quarter - 1) is below 2^14 up to the year 4095
+FUND_BITS = 10  # far fewer than 1024 funds
+
+
 def _quarter_key(funds: _FundNumbers) -> pl.Expr:
-    """(person, fund, quarter) as one Int64: person_id * 2^24 + fund number * 2^14 + quarter index
-    (a quarter index is below 2^14 up to the year 4095, and there are far fewer than 2^10 funds)."""
-    return pl.col("person_id") * (1 << 24) + funds.number() * (1 << 14) + pl.col("quarter_index").cast(pl.Int64)
+    """(person, quarter, fund) as one Int64 that sorts in that order: person_id, then the quarter
+    index, then the fund's number, each in its own bits. Joins and sorts on it are integer work."""
+    return (
+        pl.col("person_id") * (1 << (QUARTER_BITS + FUND_BITS))
+        + pl.col("quarter_index").cast(pl.Int64) * (1 << FUND_BITS)
+        + funds.number()
+    )
 
 
 def _with_quarters(frame: pl.DataFrame) -> pl.DataFrame:
@@ -633,12 +641,17 @@ def _checked_events(frame: pl.DataFrame, today: date) -> pl.DataFrame:
 
 
 def _settled(contributions: pl.DataFrame, payments: pl.DataFrame, today: date) -> tuple[pl.DataFrame, int]:
-    """Contributions with what was paid for them and their status; and the unmatched payment count."""
+    """Contributions with what was paid for them and their status, in (person, quarter, fund)
+    order; and the number of payments that settle no contribution."""
+    contributions = contributions.sort("_key")
     paid = (
         payments.filter(pl.col("_key").is_not_null())
-        .group_by("_key")
+        .sort("_key")
+        .group_by("_key", maintain_order=True)
         .agg(paid_cents=pl.col("amount_cents").sum(), _payments=pl.len())
+        .with_columns(pl.col("_key").set_sorted())
     )
+    # Both sides sorted on the key: a merge join, several times cheaper than hashing.
     settled = (
         contributions.join(paid, on="_key", how="left", maintain_order="left")
         .with_columns(paid_cents=pl.col("paid_cents").fill_null(0))
@@ -658,10 +671,12 @@ def _settled(contributions: pl.DataFrame, payments: pl.DataFrame, today: date) -
 
 
 def _career_quarters(contributions: pl.DataFrame) -> pl.DataFrame:
+    """One row per person and settled quarter, from contributions in (person, quarter, fund) order."""
     settled = contributions.filter(pl.col("status") != ContributionStatus.DUE.value)
     counts = (pl.col("status") == ContributionStatus.PAID.value) & (pl.col("amount_cents") > 0)
+    person_quarter = (pl.col("_key") // (1 << FUND_BITS)).set_sorted().alias("_person_quarter")
     return (
-        settled.group_by((pl.col("person_id") * (1 << 14) + pl.col("quarter_index").cast(pl.Int64)).alias("_key"))
+        settled.group_by(person_quarter, maintain_order=True)
         .agg(pl.col("person_id").first(), pl.col("quarter").first(), counts_for_pension=counts.any())
         .select(
             "person_id",
@@ -671,7 +686,6 @@ def _career_quarters(contributions: pl.DataFrame) -> pl.DataFrame:
             .then(pl.lit(CareerQuarterReason.PAID.value))
             .otherwise(pl.lit(CareerQuarterReason.UNPAID.value)),
         )
-        .sort("person_id", "quarter")
     )
 
 
@@ -707,7 +721,7 @@ def _income_rows(incomes: pl.DataFrame) -> pl.DataFrame:
 
 
 def _contribution_rows(contributions: pl.DataFrame) -> pl.DataFrame:
-    return contributions.sort("person_id", "quarter_index", maintain_order=True).select(
+    return contributions.select(
         "person_id",
         pl.col("fund").alias("fund_code"),
         "quarter",

@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from itertools import chain
 from typing import Any
 
 import polars as pl
+import psycopg
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import (
     BigInteger,
@@ -42,20 +42,22 @@ from sqlalchemy import (
     Connection,
     Date,
     ForeignKeyConstraint,
-    PrimaryKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     Table,
     func,
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 from sqlalchemy.types import TypeEngine
 
+from statut.domain.errors import Conflict
 from statut.store.digest import FrameDigest, frame_digest
-from statut.store.engine import dialect_name
+from statut.store.engine import dialect_name, first_line
 from statut.store.ids import IdAllocator
 from statut.store.pg_binary import COPY_HEADER, COPY_TRAILER, PgType, encode_rows
 from statut.store.types import UtcDateTime
@@ -105,14 +107,15 @@ def _pg_type(sql_type: TypeEngine[Any]) -> PgType:
     return next((pg_type for kind, pg_type in _PG_TYPES if isinstance(sql_type, kind)), PgType.TEXT)
 
 
+def _conflict(where: str, error: BaseException) -> Conflict:
+    """A load that contradicts what the register holds (a second current version of a key, a
+    reference to nothing): one clear error, not a driver's traceback."""
+    return Conflict(f"{where}: the load contradicts the register ({first_line(error)})", code="statut.conflict.load")
+
+
 def _foreign_keys_to(table: Table) -> list[Any]:
     """Every foreign key of the metadata that points to ``table`` (its primary key must stay)."""
-    return [
-        key
-        for other in table.metadata.tables.values()
-        for key in other.foreign_keys
-        if key.column.table is table
-    ]
+    return [key for other in table.metadata.tables.values() for key in other.foreign_keys if key.column.table is table]
 
 
 def _sqlite_literal(value: Any) -> str:
@@ -130,6 +133,17 @@ def _sqlite_literal(value: Any) -> str:
     raise TypeError(f"cannot write a constant {value!r}")
 
 
+def _row_major_values(frame: pl.DataFrame, offset: int) -> tuple[int, list[Any]]:
+    """A chunk of rows as one flat list, row after row, in SQLite's storage formats.
+
+    Built without a tuple per row: each column fills every n-th slot of the list."""
+    chunk = _sqlite_columns(frame.slice(offset, SQLITE_CHUNK_ROWS))
+    values: list[Any] = [None] * (chunk.height * chunk.width)
+    for position, column in enumerate(chunk.iter_columns()):
+        values[position :: chunk.width] = column.to_list()
+    return chunk.height, values
+
+
 def _sqlite_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """The values as SQLAlchemy stores them in SQLite: ISO text for dates and instants, 0/1 booleans."""
     conversions = []
@@ -138,7 +152,7 @@ def _sqlite_columns(frame: pl.DataFrame) -> pl.DataFrame:
         if isinstance(dtype, pl.Datetime):
             conversions.append(column.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f"))
         elif dtype == pl.Date():
-            conversions.append(column.dt.strftime("%Y-%m-%d"))
+            conversions.append(column.cast(pl.String))  # ISO 8601, as SQLAlchemy stores dates
         elif dtype == pl.Boolean():
             conversions.append(column.cast(pl.Int8))
         else:
@@ -201,10 +215,13 @@ class BulkWriter:
         conformed = self.conform(table, frame, constants)
         if conformed.height == 0:
             return BulkInsert(table.name, 0, frame_digest(conformed))
-        if self.dialect == "postgresql":
-            digest = self._copy(table, conformed, progress)
-        else:
-            digest = self._executemany(table, conformed, set(constants or {}), progress)
+        try:
+            if self.dialect == "postgresql":
+                digest = self._copy(table, conformed, progress)
+            else:
+                digest = self._executemany(table, conformed, set(constants or {}), progress)
+        except (sqlite3.IntegrityError, psycopg.errors.IntegrityError) as error:
+            raise _conflict(table.name, error) from None
         return BulkInsert(table.name, conformed.height, digest)
 
     @contextmanager
@@ -234,10 +251,13 @@ class BulkWriter:
         yield [str(index.name) for index in indexes] + [str(constraint.name) for constraint in constraints]
         if indexes or constraints:
             self._prepare_index_builds()
-        for constraint in constraints:
-            self._connection.execute(AddConstraint(constraint))
-        for index in indexes:
-            self._connection.execute(CreateIndex(index))
+        try:
+            for constraint in constraints:
+                self._connection.execute(AddConstraint(constraint))
+            for index in indexes:
+                self._connection.execute(CreateIndex(index))
+        except IntegrityError as error:
+            raise _conflict(", ".join(table.name for table in tables), error) from None
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -273,22 +293,20 @@ class BulkWriter:
         prefix = f'INSERT INTO "{table.name}" ({columns}) VALUES '  # noqa: S608
         statement = prefix + ", ".join([row] * per_statement)
         width = len(bound) * per_statement
+        values_of = frame.select(bound)
         connection: sqlite3.Connection = self._dbapi()
         cursor = connection.cursor()
         try:
             for offset in range(0, frame.height, SQLITE_CHUNK_ROWS):
-                chunk = _sqlite_columns(frame.select(bound).slice(offset, SQLITE_CHUNK_ROWS))
-                values = list(
-                    chain.from_iterable(zip(*(column.to_list() for column in chunk.iter_columns()), strict=True))
-                )
+                height, values = _row_major_values(values_of, offset)
                 whole = len(values) // width * width if width else 0
                 if whole:
                     cursor.executemany(statement, (values[start : start + width] for start in range(0, whole, width)))
                 if whole < len(values) or not bound:
-                    rest = chunk.height - whole // max(1, len(bound))
+                    rest = height - whole // max(1, len(bound))
                     cursor.execute(prefix + ", ".join([row] * rest), values[whole:])
                 if progress is not None:
-                    progress(table.name, offset + chunk.height, frame.height)
+                    progress(table.name, offset + height, frame.height)
         finally:
             cursor.close()
         return frame_digest(frame)

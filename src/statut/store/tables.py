@@ -237,8 +237,9 @@ contribution = Table(
     *_valid_time(),
     *_record_time(),
     CheckConstraint(one_of("status", [status.value for status in ContributionStatus]), name="status"),
-    Index("ix_contribution_person_id", "person_id"),
-    Index("ix_contribution_quarter_fund_code", "quarter", "fund_code"),
+    # A dossier reads a person's contributions, all or of a quarter (any version: as-of queries).
+    # Fund-wide runs over a quarter read a large share of it: a sequential scan is their plan.
+    Index("ix_contribution_person_id_quarter", "person_id", "quarter"),
     Index(
         "uq_contribution_current_key",
         "person_id",

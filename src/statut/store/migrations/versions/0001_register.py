@@ -185,8 +185,7 @@ def upgrade() -> None:
     comment='Social contribution of a quarter (RD n°38 of 27 July 1967, art. 11); valid time is the quarter.'
     )
     with op.batch_alter_table('contribution', schema=None) as batch_op:
-        batch_op.create_index('ix_contribution_person_id', ['person_id'], unique=False)
-        batch_op.create_index('ix_contribution_quarter_fund_code', ['quarter', 'fund_code'], unique=False)
+        batch_op.create_index('ix_contribution_person_id_quarter', ['person_id', 'quarter'], unique=False)
         batch_op.create_index('uq_contribution_current_key', ['person_id', 'fund_code', 'quarter'], unique=True, sqlite_where=sa.text('superseded_at IS NULL'), postgresql_where=sa.text('superseded_at IS NULL'))
 
     op.create_table('income',
@@ -341,8 +340,7 @@ def downgrade() -> None:
     op.drop_table('income')
     with op.batch_alter_table('contribution', schema=None) as batch_op:
         batch_op.drop_index('uq_contribution_current_key', sqlite_where=sa.text('superseded_at IS NULL'), postgresql_where=sa.text('superseded_at IS NULL'))
-        batch_op.drop_index('ix_contribution_quarter_fund_code')
-        batch_op.drop_index('ix_contribution_person_id')
+        batch_op.drop_index('ix_contribution_person_id_quarter')
 
     op.drop_table('contribution')
     with op.batch_alter_table('career_quarter', schema=None) as batch_op:
