@@ -6,30 +6,14 @@ stderr and a non-zero exit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from statut.domain.errors import StatutError
+from statut.cli.common import DatabaseOption, run_or_exit
 from statut.services.database import database_info, upgrade_database
 
 app = typer.Typer(no_args_is_help=True, help="Create, upgrade and describe the register's database.")
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--database", help="SQLAlchemy URL (default: STATUT_DATABASE_URL, else sqlite:///var/statut.db)."),
-]
-T = TypeVar("T")
-
-
-def run_or_exit(action: Callable[[], T]) -> T:
-    """Run a service call; a StatutError becomes one line on stderr and exit status 1."""
-    try:
-        return action()
-    except StatutError as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(code=1) from None
 
 
 @app.command("upgrade")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from statut.cli.db import DatabaseOption, run_or_exit
+from statut.cli.common import DatabaseOption, run_or_exit
 from statut.services import UnitOfWork, feeds, open_engine
 from statut.services import events as service
 from statut.services.decisions import announce_pension_ages

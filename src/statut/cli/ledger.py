@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from statut.cli.db import DatabaseOption, run_or_exit
+from statut.cli.common import DatabaseOption, run_or_exit
 from statut.services import UnitOfWork, open_engine
 from statut.services.ledger import (
     LedgerAnchor,

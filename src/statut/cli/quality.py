@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from statut.cli.db import DatabaseOption, run_or_exit
+from statut.cli.common import DatabaseOption, run_or_exit
 from statut.quality.linkage import DEFAULT_THRESHOLD, LinkageOptions
 from statut.services import UnitOfWork, open_engine
 from statut.services.quality import QualityReport, ScanSummary, link_file, quality_report, scan_register
