@@ -1,7 +1,9 @@
 """Translations and locale formatting for pages and letters.
 
-Catalogues are gettext .po files under portal/locales/<lang>/LC_MESSAGES/messages.po, read with
-Babel at start-up (no compiled .mo to keep in sync). English is the source language; a test fails on
+Catalogues are gettext .po files under portal/locales/<lang>/LC_MESSAGES/, read with Babel at
+start-up (no compiled .mo to keep in sync). Every ``*.po`` file of a language is merged into one
+catalogue, so each part of the portal (pages, fund agent, letters) keeps its own file and two people
+never edit the same catalogue at once; a message id defined in two files is an error. English is the source language; a test fails on
 any missing or fuzzy translation in fr, nl or de. Dates and amounts are formatted per locale with
 Babel (fr_BE, nl_BE, de_BE, en_GB).
 """
@@ -28,13 +30,35 @@ LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "de": "de_BE", "en": "en_GB"}
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
 
-def catalog_path(lang: str) -> resources.abc.Traversable:
-    return resources.files("statut.portal").joinpath("locales", lang, "LC_MESSAGES", "messages.po")
+def catalog_dir(lang: str) -> resources.abc.Traversable:
+    return resources.files("statut.portal").joinpath("locales", lang, "LC_MESSAGES")
+
+
+def catalog_paths(lang: str) -> list[resources.abc.Traversable]:
+    """Every catalogue file of a language, sorted by name (messages.po first by convention)."""
+    return sorted(
+        (entry for entry in catalog_dir(lang).iterdir() if entry.name.endswith(".po")),
+        key=lambda entry: entry.name,
+    )
 
 
 def read_catalog(lang: str) -> Catalog:
-    with catalog_path(lang).open("rb") as handle:
-        return read_po(handle, locale=LOCALES[lang])
+    """One catalogue for the language: the union of its .po files."""
+    merged = Catalog(locale=LOCALES[lang])
+    origin: dict[str, str] = {}
+    for path in catalog_paths(lang):
+        with path.open("rb") as handle:
+            part = read_po(handle, locale=LOCALES[lang])
+        for message in part:
+            if not message.id:
+                continue
+            key = str(message.id)
+            if key in origin:
+                msg = f"{lang}: message {key!r} is defined in both {origin[key]} and {path.name}"
+                raise ValueError(msg)
+            origin[key] = path.name
+            merged[message.id] = message
+    return merged
 
 
 @cache
