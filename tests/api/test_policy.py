@@ -257,13 +257,30 @@ def test_counter_mandate_keeps_its_evidence(world: World) -> None:
 
 
 def test_every_read_and_change_is_in_a_ledger_that_verifies(world: World) -> None:
+    from statut.services.access_log import chain_all
     from statut.services.ledger import verify_ledger
     from statut.store.unit_of_work import UnitOfWork
 
     runtime = world.client.app.state.runtime  # type: ignore[attr-defined]
+    world.client.get("/api/v1/me/dossier", headers=world.headers("alice"))
+    chain_all(runtime.engine)  # what the chainer thread does every second, and `statut access chain`
     with UnitOfWork(runtime.engine, read_only=True) as uow:
         assert verify_ledger(uow).ok
         entries = uow.ledger.entries()
+        person_id = uow.persons.find_id(world.number("alice"))
+        assert person_id is not None
+        logged = uow.access_log.for_person(person_id, limit=10_000)
+    by_seq = {entry.seq: entry for entry in entries}
+    # Every read of the access log is chained, as one ledger entry that names it.
+    assert logged
+    assert all(row.ledger_seq is not None for row in logged)
+    for row in logged:
+        assert row.ledger_seq is not None
+        entry = by_seq[row.ledger_seq]
+        assert entry.action == "personal_data.read"
+        assert entry.entity_key == str(person_id)
+        assert entry.data["read_id"] == row.seq
+        assert entry.actor == row.actor
     actions = {entry.action for entry in entries}
     assert {"personal_data.read", "mandate.granted"} <= actions
     reads = [entry for entry in entries if entry.action == "personal_data.read"]

@@ -15,7 +15,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from statut.services.ingestion import BatchRejected, ingest_batch
+from statut.services.ingestion import BatchRejected, batch_report, ingest_batch
+from statut.services.runtime import register_summary
 from statut.store.unit_of_work import UnitOfWork
 from statut.synth import SyntheticPopulation, generate, write
 from statut.synth.output import read_defects
@@ -47,11 +48,19 @@ def _fund_files(synth_dir: Path) -> list[Path]:
 
 
 def _ingest_all(uow: UnitOfWork, synth_dir: Path) -> pl.DataFrame:
+    """Every fund file through the gate; per record its outcome, ``held`` told apart."""
     outcomes = []
     for path in _fund_files(synth_dir):
         result = ingest_batch(uow, path, fund_code=path.parent.name, actor="test", today=TODAY)
         assert result.validation is not None
-        outcomes.append(result.validation.outcomes.with_columns(fund=pl.lit(path.parent.name)))
+        assert result.holds is not None
+        held = result.holds.get_column("line").implode()
+        outcomes.append(
+            result.validation.outcomes.with_columns(
+                fund=pl.lit(path.parent.name),
+                outcome=pl.when(pl.col("line").is_in(held)).then(pl.lit("held")).otherwise(pl.col("outcome")),
+            )
+        )
     return pl.concat(outcomes)
 
 
@@ -88,22 +97,34 @@ def test_accuracy_against_the_defect_manifest(
     )
     low = recall.filter(~pl.col("type").is_in(list(OUT_OF_REACH)) & (pl.col("recall") < 0.99))
     assert low.height == 0, low
-    # A record can only land with its person and affiliation: the records of a person that a defect
-    # touched in a fund's batch (or in the other fund's batch, for an overlap) wait with them. Every
-    # record of a person no defect touched must land.
-    touched = pl.concat(
-        [
-            defects.select("fund", "person_key"),
-            defects.filter(pl.col("type") == "overlapping_affiliation").select(pl.col("fund"), pl.col("person_key")),
-        ]
-    ).unique()
-    records = pl.concat([frame.select("fund", "person_key", "record_id") for frame in population.batches.values()])
-    overlap_people = defects.filter(pl.col("type") == "overlapping_affiliation").select("person_key").unique()
-    untouched = records.join(touched, on=["fund", "person_key"], how="anti").join(
-        overlap_people, on="person_key", how="anti"
+    # No clean record is quarantined: a record no defect touched either lands or, when the record it
+    # depends on (its person, its affiliation) was refused, is held waiting for it.
+    defect_sides = per_defect.select("fund", "record_id")
+    overlap_sides = per_defect.filter(pl.col("type") == "overlapping_affiliation").select("record_id")
+    records = pl.concat([frame.select("fund", "record_id") for frame in population.batches.values()])
+    clean = records.join(defect_sides, on=["fund", "record_id"], how="anti").join(
+        overlap_sides, on="record_id", how="anti"
     )
-    clean_quarantined = flagged.join(untouched, on=["fund", "record_id"], how="semi")
+    clean_quarantined = flagged.join(clean, on=["fund", "record_id"], how="semi")
     assert clean_quarantined.height == 0, clean_quarantined
+    # A held record is clean, or a second identity no rule can see (it has no affiliation of its own),
+    # and waits for a person or an affiliation of someone a defect touched.
+    held = outcomes.filter(pl.col("outcome") == "held").select("fund", "record_id")
+    unseen = per_defect.filter(pl.col("type").is_in(list(OUT_OF_REACH))).select("fund", "record_id")
+    assert held.join(pl.concat([clean, unseen]), on=["fund", "record_id"], how="anti").height == 0
+    entries = pl.DataFrame(uow.quarantine.entries(status="held")).select("fund_code", "awaiting_number")
+    # Nothing is lost: every held record is still held, or was released when a later fund's batch
+    # brought what it waited for (the files are sent once each, so nothing else releases an entry).
+    assert entries.height + uow.quarantine.count(status="released") == held.height
+    assert uow.quarantine.count(status="open") == flagged.height
+    touched_people = defects.select("fund", "person_key").unique()
+    numbers = pl.concat(
+        [frame.select("fund", "person_key", "national_number") for frame in population.batches.values()]
+    )
+    awaited = numbers.join(touched_people, on=["fund", "person_key"]).select(
+        pl.col("fund").alias("fund_code"), pl.col("national_number").alias("awaiting_number")
+    )
+    assert entries.join(awaited, on=["fund_code", "awaiting_number"], how="anti").height == 0
 
 
 def test_resending_changes_nothing(uow: UnitOfWork, synth_dir: Path) -> None:
@@ -116,28 +137,138 @@ def test_resending_changes_nothing(uow: UnitOfWork, synth_dir: Path) -> None:
     assert (uow.fund_records.count(), uow.batches.count()) == (records, batches)
 
 
+HEADER = (
+    "record_type,record_id,national_number,last_name,first_name,birth_date,sex,language,postal_code,"
+    "municipality,street,death_date,capacity,company_director,enterprise_number,start_date,end_date,year,"
+    "amount,income_source,income_status,quarter,payment_date,event_type,event_date,child_national_number\n"
+)
+PERSON = "person,P1,85073000160,Peeters,Jan,1985-07-30,M,nl,,,,,,,,,,,,,,,,,,\n"
+AFFILIATION = "affiliation,A1,85073000160,,,,,,,,,,main,0,,2020-01-01,,,,,,,,,,\n"
+CONTRIBUTION = "contribution,C1,85073000160,,,,,,,,,,,,,,,,812.34,,,2021Q2,,,,\n"
+INCOME = "income,I1,85073000160,,,,,,,,,,,,,,,2021,30000.00,,,,,,,\n"
+
+
+def _batch(*lines: str) -> bytes:
+    return (HEADER + "".join(lines)).encode()
+
+
 def test_corrected_record_releases_its_quarantine_entry(uow: UnitOfWork) -> None:
-    header = (
-        "record_type,record_id,national_number,last_name,first_name,birth_date,sex,language,postal_code,"
-        "municipality,street,death_date,capacity,company_director,enterprise_number,start_date,end_date,year,"
-        "amount,income_source,income_status,quarter,payment_date,event_type,event_date,child_national_number\n"
-    )
-    person = "person,P1,85073000160,Peeters,Jan,1985-07-30,M,nl,,,,,,,,,,,,,,,,,,\n"
     bad = "affiliation,A1,85073000160,,,,,,,,,,main,0,,2020-13-01,,,,,,,,,,\n"
-    good = "affiliation,A1,85073000160,,,,,,,,,,main,0,,2020-01-01,,,,,,,,,,\n"
-    first = ingest_batch(uow, (header + person + bad).encode(), fund_code="F101", actor="t", today=TODAY)
-    # The affiliation has an impossible date; without it the fund is responsible for nobody, so the
-    # person record waits in quarantine too.
-    assert first.totals["quarantined"] == 2
-    assert uow.quarantine.count(status="open") == 2
-    second = ingest_batch(uow, (header + person + good).encode(), fund_code="F101", actor="t", today=TODAY)
-    assert second.totals["quarantined"] == 0, [
-        (line["record_id"], line.get("rule_id")) for line in second.report["lines"]
-    ]
+    first = ingest_batch(uow, _batch(PERSON, bad), fund_code="F101", actor="t", today=TODAY)
+    # The affiliation has an impossible date: quarantined. Without it the fund is responsible for
+    # nobody, so the person record is held, waiting for an affiliation, not refused.
+    assert (first.totals["quarantined"], first.totals["held"]) == (1, 1)
+    assert (uow.quarantine.count(status="open"), uow.quarantine.count(status="held")) == (1, 1)
+    second = ingest_batch(uow, _batch(PERSON, AFFILIATION), fund_code="F101", actor="t", today=TODAY)
+    assert second.totals["quarantined"] == second.totals["held"] == 0, second.report["lines"]
     assert second.released == 2
-    assert uow.quarantine.count(status="open") == 0
+    assert uow.quarantine.count(status="open") == uow.quarantine.count(status="held") == 0
     released = uow.quarantine.entries(status="released")
     assert {entry["released_by"] for entry in released} == {second.batch_id}
+
+
+def _register_counts(uow: UnitOfWork) -> tuple[int, int, int, int]:
+    summary = register_summary(uow)
+    return summary.people, summary.affiliations, summary.contribution_quarters, summary.incomes
+
+
+def test_a_child_sent_before_its_parent_is_held_then_released(uow: UnitOfWork) -> None:
+    children = ingest_batch(uow, _batch(CONTRIBUTION, INCOME), fund_code="F101", actor="t", today=TODAY)
+    assert children.counts["contribution"] == {
+        "received": 1,
+        "accepted": 0,
+        "quarantined": 0,
+        "held": 1,
+        "already_held": 0,
+    }
+    assert children.totals["held"] == 2
+    assert children.totals["quarantined"] == 0
+    assert {line["outcome"] for line in children.report["lines"]} == {"held"}
+    held = uow.quarantine.entries(status="held")
+    assert {(e["record_id"], e["awaiting_type"], e["awaiting_number"]) for e in held} == {
+        ("C1", "affiliation", "85073000160"),
+        ("I1", "affiliation", "85073000160"),
+    }
+    assert _register_counts(uow) == (0, 0, 0, 0)
+
+    parents = ingest_batch(uow, _batch(PERSON, AFFILIATION), fund_code="F101", actor="t", today=TODAY)
+    assert parents.released_held == 2
+    assert uow.quarantine.count(status="held") == 0
+    assert {e["released_by"] for e in uow.quarantine.entries(status="released")} == {parents.batch_id}
+    assert _register_counts(uow) == (1, 1, 1, 1)
+    # The released records are the children's batch's records, landed now.
+    assert uow.fund_records.count() == 4
+
+
+def test_the_order_of_parent_and_child_does_not_change_the_register(uow: UnitOfWork) -> None:
+    ingest_batch(uow, _batch(CONTRIBUTION, INCOME), fund_code="F101", actor="t", today=TODAY)
+    ingest_batch(uow, _batch(PERSON, AFFILIATION), fund_code="F101", actor="t", today=TODAY)
+    child_first = _register_rows(uow)
+    uow.rollback()
+    ingest_batch(uow, _batch(PERSON, AFFILIATION), fund_code="F101", actor="t", today=TODAY)
+    ingest_batch(uow, _batch(CONTRIBUTION, INCOME), fund_code="F101", actor="t", today=TODAY)
+    assert _register_rows(uow) == child_first
+
+
+def _register_rows(uow: UnitOfWork) -> dict[str, list[tuple[object, ...]]]:
+    from sqlalchemy import select
+
+    from statut.store import tables as t
+
+    columns = {
+        t.affiliation: ("fund_code", "capacity", "valid_from", "valid_to"),
+        t.contribution: ("fund_code", "quarter", "due_cents", "paid_cents", "status"),
+        t.income: ("year", "amount_cents", "source", "status"),
+        t.career_quarter: ("quarter", "counts_for_pension", "reason"),
+        t.person_version: ("last_name", "first_name", "birth_date"),
+    }
+    return {
+        table.name: sorted(tuple(row) for row in uow.connection.execute(select(*[table.c[c] for c in names])))
+        for table, names in columns.items()
+    }
+
+
+def test_two_incomes_of_one_year_in_a_batch_land_with_the_later_line_current(uow: UnitOfWork) -> None:
+    again = "income,I2,85073000160,,,,,,,,,,,,,,,2021,31000.00,,,,,,,\n"
+    result = ingest_batch(uow, _batch(PERSON, AFFILIATION, INCOME, again), fund_code="F101", actor="t", today=TODAY)
+    # UNI-003 warns about the second income of the year; both are accepted and both are kept.
+    assert result.counts["income"]["accepted"] == 2
+    from sqlalchemy import select
+
+    from statut.store import tables as t
+
+    rows = uow.connection.execute(
+        select(t.income.c.amount_cents, t.income.c.superseded_at.is_(None)).order_by(t.income.c.version_id)
+    ).all()
+    assert [tuple(row) for row in rows] == [(3_000_000, False), (3_100_000, True)]
+
+
+def test_a_hold_that_never_resolves_stays_visible_and_reported(uow: UnitOfWork) -> None:
+    other = "contribution,C9,85073000160,,,,,,,,,,,,,,,,100.00,,,2019Q1,,,,\n"
+    first = ingest_batch(uow, _batch(other), fund_code="F101", actor="t", today=TODAY)
+    assert first.totals["held"] == 1
+    # The affiliation that arrives starts after the held quarter: the contribution still waits.
+    later = ingest_batch(uow, _batch(PERSON, AFFILIATION), fund_code="F101", actor="t", today=TODAY)
+    assert later.released_held == 0
+    held = uow.quarantine.entries(status="held")
+    assert [(e["record_id"], e["batch_id"]) for e in held] == [("C9", first.batch_id)]
+    stored = batch_report(uow, first.batch_id)
+    assert stored["counts"]["contribution"]["held"] == 1
+    assert [(line["record_id"], line["outcome"], line["rule_id"]) for line in stored["lines"]] == [
+        ("C9", "held", "XCO-001")
+    ]
+
+
+def test_a_held_record_found_wrong_on_its_second_look_is_quarantined(uow: UnitOfWork) -> None:
+    dead = "person,P1,85073000160,Peeters,Jan,1985-07-30,M,nl,,,,2020-06-30,,,,,,,,,,,,,,\n"
+    ingest_batch(uow, _batch(CONTRIBUTION), fund_code="F101", actor="t", today=TODAY)
+    # The person died before the contribution's quarter: once the parent is there, the rule on death
+    # sees the record, which is then wrong, not waiting.
+    ingest_batch(uow, _batch(dead, AFFILIATION), fund_code="F101", actor="t", today=TODAY)
+    assert uow.quarantine.count(status="held") == 0
+    [entry] = uow.quarantine.entries(status="open")
+    assert entry["record_id"] == "C1"
+    assert {reason["rule_id"] for reason in entry["reasons"]} == {"XDT-001"}
 
 
 def test_file_level_rejection_leaves_the_register_unchanged(uow: UnitOfWork) -> None:

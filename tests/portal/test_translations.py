@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,29 @@ def test_language_negotiation() -> None:
     assert negotiate("es, it") == "fr"
     assert negotiate("nl", preferred="de") == "de"
     assert negotiate("x" * 10_000) == "fr"
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_translations_keep_the_placeholders(lang: str) -> None:
+    """A translation that drops or invents a ``%(name)s`` would show a wrong text or break the page."""
+    catalog = read_catalog(lang)
+    problems = []
+    for message in catalog:
+        if not message.id or not isinstance(message.id, str) or not isinstance(message.string, str):
+            continue
+        if message.string and set(PLACEHOLDER.findall(message.id)) != set(PLACEHOLDER.findall(message.string)):
+            problems.append(f"{message.id!r} -> {message.string!r}")
+    assert not problems, f"{lang}: placeholders differ:\n" + "\n".join(problems)
+
+
+def test_the_extraction_sees_templates_and_marked_python_messages() -> None:
+    """The check above is only as good as the extraction: it must see the templates' ``_()`` calls
+    and the messages marked with ``N_`` in Python (menus, labels, form errors)."""
+    found = extracted_ids()
+    assert "Skip to content" in found  # base.html
+    assert "My contributions" in found  # person_pages.py, N_ in add_navigation
+    assert "self-employed as main occupation" in found  # labels.py
+    assert "This form has expired" in found  # errors.py

@@ -9,6 +9,7 @@ import pytest
 
 from statut.exchange import batch_reader
 from statut.exchange.format import COMMON, CSV_COLUMNS, FIELD_BY_NAME, FieldKind, RecordType, mandatory_fields
+from statut.quality.authentic_sources import SOURCE_RULES
 from statut.quality.catalogue import (
     LANGUAGES,
     PLACEHOLDERS,
@@ -80,9 +81,12 @@ def test_every_row_batch_and_cross_rule_has_its_check_and_every_check_its_rule()
     assert by_stage[Stage.ROW] == set(ROW_CHECKS)
     assert by_stage[Stage.BATCH] == set(BATCH_CHECKS)
     assert by_stage[Stage.CROSS] == set(CROSS_CHECKS)
+    # Authentic-source rules are checked by statut.quality.authentic_sources, in the scan only.
+    assert by_stage[Stage.SOURCE] == set(SOURCE_RULES)
+    unbound = (Stage.FILE, Stage.RECORD, Stage.SOURCE)
     for rule in RULES:
         bound = [rule.row_check, rule.batch_check, rule.cross_check]
-        assert sum(check is not None for check in bound) == (0 if rule.stage in (Stage.FILE, Stage.RECORD) else 1)
+        assert sum(check is not None for check in bound) == (0 if rule.stage in unbound else 1)
         assert rule.fields or rule.stage in (Stage.FILE, Stage.RECORD)
 
 

@@ -81,6 +81,7 @@ def test_digests_cover_the_rows_as_written(uow: UnitOfWork) -> None:
     columns = [
         t.income.c[name]
         for name in (
+            "version_id",
             "person_id",
             "year",
             "amount_cents",
@@ -96,6 +97,7 @@ def test_digests_cover_the_rows_as_written(uow: UnitOfWork) -> None:
     frame = pl.DataFrame(
         [tuple(row) for row in rows],
         schema={
+            "version_id": pl.Int64(),
             "person_id": pl.Int64(),
             "year": pl.Int64(),
             "amount_cents": pl.Int64(),

@@ -35,10 +35,15 @@ class Action(StrEnum):
     READ_OWN_ACCESS_LOG = "access_log.read_own"
     MANAGE_OWN_MANDATES = "mandates.manage_own"
     READ_MANDATES_RECEIVED = "mandates.read_received"
+    ANSWER_OWN_PROPOSAL = "decisions.answer_own"  # the person answers a proposal made to them
     REGISTER_MANDATE_AT_COUNTER = "mandates.register_at_counter"
     LIST_FUND_MEMBERS = "fund.members.list"
     UPLOAD_FUND_BATCH = "fund.batches.upload"
+    READ_FUND_BATCHES = "fund.batches.read"
     READ_AGGREGATES = "statistics.read"
+    READ_FUND_FINDINGS = "fund.findings.read"
+    HANDLE_FUND_FINDINGS = "fund.findings.handle"
+    REVIEW_DUPLICATES = "quality.review"
 
 
 class LegalBasis(StrEnum):
@@ -120,7 +125,12 @@ def decide_dossier(actor: Actor, subject: DossierSubject, purpose: str | None = 
 
 def decide_own(actor: Actor, action: Action) -> Decision:
     """Routes about the caller themselves (``/me/...``): citizens only."""
-    if action not in (Action.READ_OWN_ACCESS_LOG, Action.MANAGE_OWN_MANDATES, Action.READ_MANDATES_RECEIVED):
+    if action not in (
+        Action.READ_OWN_ACCESS_LOG,
+        Action.MANAGE_OWN_MANDATES,
+        Action.READ_MANDATES_RECEIVED,
+        Action.ANSWER_OWN_PROPOSAL,
+    ):
         return deny("not_an_own_action")
     if actor.role is Role.CITIZEN and actor.national_number:
         basis = LegalBasis.DATA_SUBJECT_ACCESS
@@ -144,7 +154,8 @@ def decide_fund(actor: Actor, action: Action, fund_code: str, purpose: str | Non
                 frozenset({Section.IDENTITY, Section.AFFILIATIONS}),
             )
         return deny("role_not_allowed")
-    if action is Action.UPLOAD_FUND_BATCH:
+    if action in (Action.UPLOAD_FUND_BATCH, Action.READ_FUND_BATCHES):
+        # A batch and its report speak of the fund's own records: for the fund's system and agents only.
         if actor.role in (Role.FUND_SYSTEM, Role.FUND_AGENT):
             if actor.fund_code == fund_code:
                 return allow("own_fund", LegalBasis.FUND_TASK, frozenset())
@@ -174,3 +185,23 @@ def parse_sections(codes: Iterable[str]) -> frozenset[Section]:
     """Sections named by text codes, unknown codes ignored (a stored scope never widens by mistake)."""
     known = {section.value for section in Section}
     return frozenset(Section(code) for code in codes if code in known)
+
+
+def decide_findings(actor: Actor, action: Action, fund_code: str) -> Decision:
+    """A fund's data-quality findings (issue 4): its own agents and IT system only. The findings
+    name the fund's records and their defects; other funds and other roles have no task there."""
+    if action not in (Action.READ_FUND_FINDINGS, Action.HANDLE_FUND_FINDINGS):
+        return deny("not_a_findings_action")
+    if actor.role in (Role.FUND_AGENT, Role.FUND_SYSTEM):
+        if actor.fund_code == fund_code:
+            return allow("own_fund", LegalBasis.FUND_TASK, frozenset())
+        return deny("other_fund")
+    return deny("role_not_allowed")
+
+
+def decide_duplicate_review(actor: Actor) -> Decision:
+    """The duplicate-persons review queue and merges (issue 4): INASTI's data stewards, whose public
+    task is the register itself (RD n°38 art. 21); a fund only sees its own members."""
+    if actor.role is Role.INSTITUTION_AGENT:
+        return allow("institution_data_steward", LegalBasis.INSTITUTION_TASK)
+    return deny("role_not_allowed")

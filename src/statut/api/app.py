@@ -9,21 +9,51 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from statut import __version__
 from statut.api import health, problems, v1
-from statut.portal import pages
+from statut.api.limits import UploadSizeLimit
+from statut.portal import agent_pages, pages
+from statut.services.access_log import AccessLogChainer
 from statut.services.runtime import Runtime
 from statut.settings import Settings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 STATIC_DIR = Path(__file__).resolve().parents[1] / "portal" / "static"
+
+
+class RequestIds:
+    """Pure ASGI middleware (no extra task per request, unlike ``@app.middleware``): the request id in
+    ``request.state`` and the response headers, and the development-only marker."""
+
+    def __init__(self, app: ASGIApp, *, development: bool) -> None:
+        self.app = app
+        self.development = development
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        extra = [(b"x-request-id", request_id.encode())]
+        if self.development:
+            extra.append((b"x-statut-environment", b"development-only"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,9 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.start(settings)
         app.state.runtime = runtime
+        # Reads are logged without waiting for the ledger; this chains them (services/access_log.py).
+        chainer = AccessLogChainer(runtime.engine)
+        chainer.start()
         try:
             yield
         finally:
+            chainer.stop()
             runtime.close()
 
     app = FastAPI(
@@ -49,19 +83,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    app.add_middleware(UploadSizeLimit, max_bytes=settings.max_upload_bytes)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request.state.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        if settings.environment == "development":
-            response.headers["X-Statut-Environment"] = "development-only"
-        return response
+    app.add_middleware(RequestIds, development=settings.environment == "development")
 
     app.include_router(health.router)
     v1.install(app, settings)
-    app.include_router(pages.router)
+    pages.install(app)  # the portal's routers and its error pages (HTML for browsers, problem+json kept for the API)
+    agent_pages.install(app)  # the fund agent's and the institution's pages, and the printable letters
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -8,7 +8,6 @@ caller is.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Query, Request
@@ -17,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from statut.access.errors import InvalidCursor, PreconditionRequired, TokenRejected
 from statut.access.identity import Actor
 from statut.api.health import RuntimeDep
+from statut.api.text import SafeText
 from statut.services.identity import AccessRuntime
 
 __all__ = ["Access", "CurrentActor", "Purpose", "RequestId", "RuntimeDep", "WriteActor"]
@@ -24,7 +24,6 @@ __all__ = ["Access", "CurrentActor", "Purpose", "RequestId", "RuntimeDep", "Writ
 T = TypeVar("T")
 log = logging.getLogger("statut.api.access")
 bearer = HTTPBearer(auto_error=False, description="An OpenID Connect access token (JWT, RS256 or ES256).")
-_PURPOSE_CHARS = re.compile(r"^[^\x00-\x1f\x7f]*$")
 
 
 def get_access(request: Request) -> AccessRuntime:
@@ -68,27 +67,27 @@ WriteActor = Annotated[Actor, Depends(write_actor)]
 
 def stated_purpose(
     x_statut_purpose: Annotated[
-        str | None,
+        SafeText | None,
         Header(
             description="Why the data are consulted (required of institution agents, logged for everyone).",
             max_length=200,
         ),
     ] = None,
     purpose: Annotated[
-        str | None, Query(description="Alternative to the X-Statut-Purpose header.", max_length=200)
+        SafeText | None, Query(description="Alternative to the X-Statut-Purpose header.", max_length=200)
     ] = None,
 ) -> str | None:
     value = (x_statut_purpose or purpose or "").strip()
-    if not value or not _PURPOSE_CHARS.match(value):
-        return None
-    return value
+    return value or None
 
 
 Purpose = Annotated[str | None, Depends(stated_purpose)]
 
 
 def required_if_match(
-    if_match: Annotated[str | None, Header(description="The ETag of the version you read.")] = None,
+    if_match: Annotated[
+        SafeText | None, Header(description="The ETag of the version you read.", max_length=500)
+    ] = None,
 ) -> str:
     if not if_match or not if_match.strip():
         raise PreconditionRequired("send If-Match with the ETag of the version you read")

@@ -20,7 +20,7 @@ from statut.access.dev_issuer import DEV_ISSUER, TOKEN_LIFETIME_SECONDS
 from statut.access.errors import TokenRejected
 from statut.api.deps import Access, RuntimeDep
 from statut.api.v1.common import problems
-from statut.api.v1.schemas import PersonaRead, TokenRead
+from statut.api.v1.schemas import PersonaRead, SafeText, TokenRead
 from statut.domain.errors import DomainValidationError
 from statut.services.identity import client_claims, dev_personas, persona_claims
 
@@ -72,10 +72,10 @@ def token(
     *,
     access: Access,
     runtime: RuntimeDep,
-    grant_type: Annotated[str, Form(max_length=100)],
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200)] = None,
-    persona: Annotated[str | None, Form(max_length=100)] = None,
+    grant_type: Annotated[SafeText, Form(max_length=100)],
+    client_id: Annotated[SafeText | None, Form(max_length=100)] = None,
+    client_secret: Annotated[SafeText | None, Form(max_length=200)] = None,
+    persona: Annotated[SafeText | None, Form(max_length=100)] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> TokenRead:
     issuer = access.dev_issuer

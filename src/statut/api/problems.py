@@ -63,7 +63,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "statut.not_found", 405: "statut.method_not_allowed"}.get(
+        code = {404: "statut.not_found", 405: "statut.method_not_allowed", 413: "statut.request.too_large"}.get(
             exc.status_code, f"statut.http.{exc.status_code}"
         )
         return problem(request, exc.status_code, code, "HTTP error", str(exc.detail))

@@ -78,7 +78,7 @@ def _print(console: Console, result: IngestResult) -> None:
     if result.already_received:
         console.print(f"[yellow]{result.batch_id}: already received, nothing changed[/yellow]")
     table = Table(title=f"batch {result.batch_id} ({result.fund_code})")
-    for column in ("record type", "received", "accepted", "quarantined", "already held", "accepted hash"):
+    for column in ("record type", "received", "accepted", "quarantined", "held", "already held", "accepted hash"):
         table.add_column(column)
     types = result.reconciliation.get("types", {})
     for name, count in result.counts.items():
@@ -88,12 +88,16 @@ def _print(console: Console, result: IngestResult) -> None:
             str(count["received"]),
             str(count["accepted"]),
             str(count["quarantined"]),
+            str(count.get("held", 0)),
             str(count["already_held"]),
             digest,
         )
     console.print(table)
     status = "reconciled" if result.reconciliation.get("balanced", True) else "NOT reconciled"
-    console.print(f"{result.totals} — {status}; quarantine entries released: {result.released}")
+    console.print(
+        f"{result.totals} — {status}; quarantine entries released: {result.released}; "
+        f"held records of earlier batches released: {result.released_held}"
+    )
 
 
 def _write_report(directory: Path, result: IngestResult) -> None:

@@ -146,6 +146,7 @@ class SocialInsuranceFund:
     phone: str = ""
     website: str = ""
     is_auxiliary: bool = False  # the public Caisse nationale auxiliaire / Nationale Hulpkas
+    iban: str = ""  # the account contributions are paid to (printed on the fund's letters)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ class FundCatalogue:
                 phone=str(record.get("phone", "")),
                 website=str(record.get("website", "")),
                 is_auxiliary=bool(record.get("is_auxiliary", False)),
+                iban=str(record.get("iban", "")),
             )
             for record in records
         ]

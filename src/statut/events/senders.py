@@ -106,8 +106,11 @@ def stream_name(event_type: str) -> str:
 class NatsSender:
     """Publishes to JetStream from a private event loop thread (the relay itself is synchronous)."""
 
-    def __init__(self, url: str, *, connect_timeout: float = 2.0, duplicate_window: float = 120.0) -> None:
+    def __init__(
+        self, url: str, *, connect_timeout: float = 2.0, duplicate_window: float = 120.0, ack_timeout: float = 10.0
+    ) -> None:
         self._url = url
+        self._ack_timeout = ack_timeout
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="nats-sender", daemon=True)
         self._thread.start()
@@ -138,16 +141,33 @@ class NatsSender:
         self._streams.add(name)
 
     async def _publish(self, subscription: Subscription, records: Sequence[OutboxRecord]) -> list[str | None]:
-        results: list[str | None] = []
-        for record in records:
+        """Publish the batch pipelined: every message goes out (in order) before the first ack is
+        awaited, then the acks are collected. A batch holds at most one event per person (the relay
+        sends in waves), so no person's events can overtake each other."""
+        results: list[str | None] = [None] * len(records)
+        pending: list[tuple[int, Any]] = []
+        for index, record in enumerate(records):
             try:
                 await self._ensure_stream(stream_name(record.event_type))
                 body = encode(to_cloudevent(record, include_national_number=subscription.entitled_national_number))
-                await self._js.publish(nats_subject(record.event_type), body, headers={"Nats-Msg-Id": record.event_id})
+                future = await self._js.publish_async(
+                    nats_subject(record.event_type),
+                    body,
+                    wait_stall=self._ack_timeout,
+                    headers={"Nats-Msg-Id": record.event_id},
+                )
             except Exception as exc:
-                results.append(_error(exc))
+                results[index] = _error(exc)
             else:
-                results.append(None)
+                pending.append((index, future))
+        if pending:
+            await asyncio.wait([future for _, future in pending], timeout=self._ack_timeout)
+            for index, future in pending:
+                if not future.done():
+                    future.cancel()
+                    results[index] = f"no acknowledgement from JetStream within {self._ack_timeout} s"
+                elif future.exception() is not None:
+                    results[index] = _error(future.exception())
         return results
 
     def send(self, subscription: Subscription, records: Sequence[OutboxRecord]) -> list[str | None]:

@@ -3,9 +3,9 @@
 Catalogues are gettext .po files under portal/locales/<lang>/LC_MESSAGES/, read with Babel at
 start-up (no compiled .mo to keep in sync). Every ``*.po`` file of a language is merged into one
 catalogue, so each part of the portal (pages, fund agent, letters) keeps its own file and two people
-never edit the same catalogue at once; a message id defined in two files is an error. English is the source language; a test fails on
-any missing or fuzzy translation in fr, nl or de. Dates and amounts are formatted per locale with
-Babel (fr_BE, nl_BE, de_BE, en_GB).
+never edit the same catalogue at once; a message id defined in two files is an error. English is the
+source language; a test fails on any missing or fuzzy translation in fr, nl or de. Dates and amounts
+are formatted per locale with Babel (fr_BE, nl_BE, de_BE, en_GB).
 """
 
 from __future__ import annotations

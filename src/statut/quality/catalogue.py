@@ -63,6 +63,7 @@ class Stage(StrEnum):
     ROW = "row"  # one record on its own
     BATCH = "batch"  # records of the batch together
     CROSS = "cross"  # the batch against the register
+    SOURCE = "source"  # the register against an authentic source (scan only: quality.authentic_sources)
 
 
 ANY_TYPE = "any"
@@ -234,6 +235,7 @@ def render_markdown(cat: Catalogue | None = None, language: str = "en") -> str:
         Stage.ROW: "Row rules (one record on its own)",
         Stage.BATCH: "Batch rules (records of the batch together)",
         Stage.CROSS: "Cross-record rules (the batch against the register)",
+        Stage.SOURCE: "Authentic sources (the register against the National Register and KBO/BCE; scan only)",
     }
     for stage in Stage:
         rules = cat.by_stage(stage)

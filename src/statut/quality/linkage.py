@@ -21,6 +21,7 @@ The input is any frame with the columns of :data:`PERSON_COLUMNS` (the CSV of
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,13 @@ class LinkageOptions:
     max_pairs_for_u: float = 2e6
     seed: int = 42
     prior_recall: float = 0.7
+    memory_limit: str = "4GB"
+    """DuckDB's memory limit: beyond it, joins and sorts spill to a temporary directory instead of
+    growing (the whole population's candidate pairs do not fit in memory comfortably)."""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{1,6}(\.\d{1,3})?\s?[KMGT]i?B", self.memory_limit):
+            raise ValueError(f"memory_limit: expected a size such as 4GB, got {self.memory_limit!r}")
 
 
 def _clean_text(column: str) -> pl.Expr:
@@ -176,7 +184,11 @@ def link(persons: pl.DataFrame, options: LinkageOptions | None = None) -> Linkag
     if frame.height < 2:
         empty = pl.DataFrame(schema=PAIR_SCHEMA)
         return LinkageResult(empty, frame.select(pl.col("unique_id").alias("record_id"), pl.lit(0).alias("cluster_id")))
-    db_api = DuckDBAPI()
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute(f"SET memory_limit = '{options.memory_limit}'")
+    db_api = DuckDBAPI(connection)
     table = db_api.register(frame.to_arrow(), table_name="persons")
     linker = Linker(table, _settings(), log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(

@@ -167,6 +167,48 @@ class Reconciliation:
                 problems += _differences(name, "quarantined", expected_type.quarantined_totals, got)
         return problems
 
+    def compare_stored(
+        self,
+        written: pl.DataFrame,
+        stored: pl.DataFrame,
+        quarantined_raw: Mapping[str, pl.Series] | None = None,
+    ) -> list[str]:
+        """Differences between the file side, the fund records a batch wrote and what the store gives
+        back; empty when the batch reconciles.
+
+        ``written`` and ``stored``: the batch's fund records (record_type, record_id, content: the
+        canonical JSON of the accepted typed values), as the gate encoded them from the accepted
+        records and as read back from the store. Per record type, the file's accepted count must
+        equal both counts, and the hash total of the stored contents (SHA-256 in record_id order, as
+        :func:`sha256_of_lines`) that of the written ones. The stored text is compared as text: no
+        decoding of a million JSON documents, and a byte changed anywhere is seen. That the JSON
+        holds the typed values the file-side hash total covers is a property of the encoding
+        (batches.encode_content and decode_content are inverse; tests/ingestion prove it).
+        """
+        problems = [
+            f"{name}: received {t.received} != accepted {t.accepted} + quarantined {t.quarantined} "
+            f"+ already held {t.already_held}"
+            for name, t in self.types.items()
+            if not t.balanced
+        ]
+        mine = _content_totals(written)
+        theirs = _content_totals(stored)
+        for record_type in RecordType:
+            expected = self.types.get(record_type.value)
+            want_count = expected.accepted_totals.count if expected else 0
+            wrote = mine.get(record_type.value, _NO_CONTENT)
+            got = theirs.get(record_type.value, _NO_CONTENT)
+            if want_count != wrote.count:
+                problems.append(f"{record_type.value}: accepted {want_count} in the file, {wrote.count} written")
+            problems += _differences(record_type.value, "accepted", wrote, got)
+        unknown = sorted(set(theirs) - {rt.value for rt in RecordType})
+        problems += [f"{name}: {theirs[name].count} stored records of an unknown type" for name in unknown]
+        if quarantined_raw is not None:
+            for name, expected_type in self.types.items():
+                got_raw = raw_totals(quarantined_raw.get(name, pl.Series([], dtype=pl.String)))
+                problems += _differences(name, "quarantined", expected_type.quarantined_totals, got_raw)
+        return problems
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "batch_sha256": self.batch_sha256,
@@ -185,3 +227,20 @@ def _differences(name: str, what: str, want: LandedTotals, got: LandedTotals) ->
     if want.cents is not None and want.cents != got.cents:
         out.append(f"{name}: {what} amounts {want.cents} cents in the file, {got.cents} landed")
     return out
+
+
+_NO_CONTENT = LandedTotals(0, hashlib.sha256(b"").hexdigest(), None)
+
+
+def _content_totals(records: pl.DataFrame) -> dict[str, LandedTotals]:
+    """Per record type: count and hash total of the contents (record_type, record_id, content)."""
+    if records.height == 0:
+        return {}
+    return {
+        str(name): LandedTotals(
+            group.height,
+            sha256_of_lines(group.get_column("content").fill_null(""), group.get_column("record_id").fill_null("")),
+            None,
+        )
+        for (name,), group in records.group_by("record_type")
+    }

@@ -40,7 +40,7 @@ def fail_column(rule_id: str) -> str:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """Per record: ``fund``, ``record_type`` and the two boolean columns of every scan rule."""
+    """Per record: ``fund``, ``record_type``, ``record_id`` and the two boolean columns of every scan rule."""
 
     records: pl.DataFrame
     rules: tuple[Rule, ...]
@@ -55,7 +55,7 @@ def scan(frames: Mapping[RecordType, pl.DataFrame], today: date, *, rules: Catal
     for rule in chosen:
         if rule.stage is Stage.ROW:
             columns += [_row_scope(rule).alias(in_column(rule.id)), _row_failure(rule, ctx).alias(fail_column(rule.id))]
-    records = work.lazy().select("_row", "fund", "record_type", *columns).collect()
+    records = work.lazy().select("_row", "fund", "record_type", "record_id", *columns).collect()
     set_rules = [rule for rule in chosen if rule.stage is not Stage.ROW]
     if set_rules:
         records = records.join(_set_rule_columns(work, frames, set_rules, today), on="_row", how="left")

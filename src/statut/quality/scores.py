@@ -83,3 +83,12 @@ def by_dimension(frame: pl.DataFrame) -> pl.DataFrame:
         .sort("dimension")
     )
     return with_share(summed)
+
+
+def sum_scores(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Score rows of several parts of one scan (ranges of persons) added up: counts sum exactly."""
+    frame = pl.concat([pl.DataFrame(schema=SCORE_SCHEMA), *parts])
+    keys = ["level", "dimension", "fund_code", "record_type", "rule_id"]
+    return (
+        frame.group_by(keys).agg(pl.col("checked").sum(), pl.col("failed").sum()).select(SCORE_SCHEMA.keys()).sort(keys)
+    )

@@ -20,8 +20,8 @@ also records the event id as processed in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,7 @@ import numpy as np
 
 from statut.domain.calendar import Quarter
 from statut.domain.entities import ContributionStatus, IncomeSource, IncomeStatus, LifeEventType
-from statut.domain.errors import Conflict, NotFound
+from statut.domain.errors import Conflict, DomainValidationError, NotFound
 from statut.domain.identifiers import Sex
 from statut.rules import (
     BridgingTrigger,
@@ -43,7 +43,7 @@ from statut.rules import (
     regularisation,
 )
 from statut.rules.rights.outcome import RightAssessment
-from statut.store.decisions import Decision
+from statut.store.decisions import Decision, Notice
 from statut.store.outbox import OutboxRecord
 from statut.store.unit_of_work import UnitOfWork
 
@@ -452,6 +452,82 @@ def _add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover
 
 
+# -- notification by letter -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LetterJob:
+    """A decision (in one of its statuses) to send on paper: what the fund's agent prints."""
+
+    notification_id: int
+    decision: Decision
+    decision_status: str
+    national_number: str | None
+    language: str  # the person's language (fr, nl, de), what the letter is written in
+    fund_code: str | None
+    queued_at: datetime
+
+
+def letters_awaiting_print(uow: UnitOfWork, *, fund_code: str | None = None, limit: int = 200) -> list[LetterJob]:
+    """Decisions whose letter is not printed yet, oldest first (of one fund when ``fund_code`` is
+    given: an agent prints their own fund's letters). The letter itself is rendered by the portal
+    (statut.portal.letters) from the decision and its explanation in ``language``."""
+    jobs: list[LetterJob] = []
+    for notice in uow.decisions.letters_pending(fund_code=fund_code, limit=limit):
+        decision = uow.decisions.get(notice.decision_id)
+        if decision is None:  # removed by a replay and not re-made: nothing to send any more
+            continue
+        person = uow.persons.get(decision.person_id)
+        jobs.append(
+            LetterJob(
+                notification_id=notice.notification_id,
+                decision=decision,
+                decision_status=notice.decision_status,
+                national_number=person.number.value if person is not None else None,
+                language=person.language.value if person is not None else "fr",
+                fund_code=notice.fund_code,
+                queued_at=notice.created_at,
+            )
+        )
+    return jobs
+
+
+def mark_letters_printed(
+    uow: UnitOfWork, notification_ids: Sequence[int], *, actor: str, fund_code: str | None = None
+) -> list[int]:
+    """Record that these letters were printed (by ``actor``; only letters of ``fund_code`` when
+    given). Letters already printed, or of another fund, are left as they are and not returned. Each
+    printed letter is a ledger entry (``notification.printed``): who sent what on paper, and when."""
+    if not actor or not actor.strip():
+        raise DomainValidationError("actor", actor, "who printed the letters is required")
+    wanted = sorted({int(i) for i in notification_ids})
+    if not wanted:
+        return []
+    change = uow.record_change(actor=actor, reason="decision letters printed", source="letters")
+    printed = uow.decisions.mark_printed(wanted, by=actor, moment=change.recorded_at, fund_code=fund_code)
+    for notice in printed:
+        decision = uow.decisions.get(notice.decision_id)
+        uow.ledger.record(
+            change,
+            action="notification.printed",
+            entity_type="person" if decision is not None else "decision",
+            entity_key=decision.person_id if decision is not None else notice.decision_id,
+            payload={
+                "notification_id": notice.notification_id,
+                "decision_id": notice.decision_id,
+                "decision_status": notice.decision_status,
+                "fund_code": notice.fund_code,
+            },
+        )
+    return [n.notification_id for n in printed]
+
+
+def notices_of(uow: UnitOfWork, decision_id: int) -> list[Notice]:
+    """How a decision was made known: portal, letter, webhooks, each with its status."""
+    require_decision(uow, decision_id)
+    return uow.decisions.notices(decision_id)
+
+
 def decisions_for(uow: UnitOfWork, person_id: int) -> Sequence[Decision]:
     return uow.decisions.for_person(person_id)
 
@@ -466,11 +542,16 @@ def require_decision(uow: UnitOfWork, decision_id: int) -> Decision:
 __all__ = [
     "IncomeSource",
     "IncomeStatus",
+    "LetterJob",
+    "Notice",
     "announce_pension_ages",
     "check_bridging_right",
     "close_dossier",
     "confirm_maternity_aid",
     "examine_pension",
+    "letters_awaiting_print",
+    "mark_letters_printed",
+    "notices_of",
     "propose_maternity_aid",
     "settle_final_contributions",
 ]

@@ -1,9 +1,10 @@
 """A person's dossier: identity, affiliations, incomes, contribution account, career, rights, findings.
 
-Read through the repositories, decided by the access policy, and logged: every successful read is a
-``personal_data.read`` entry of the ledger (services/access_log.py), in the same unit of work, which
-the entry point commits. Sections the caller may not see are absent (``None``), never empty, so that
-"not shown" and "nothing there" are not confused.
+Read in two set-based queries (statut.store.dossier_reads), decided by the access policy, and
+logged: every successful read is a row of the access log (services/access_log.py), in the same unit
+of work, which the entry point commits; the chainer puts it in the hash-chained ledger. Sections the
+caller may not see are absent (``None``), never empty, so that "not shown" and "nothing there" are
+not confused.
 
 Rights are detected by the legislation engine (statut.rules) from what the register holds, and
 explained in the requested language; a condition the register does not know (is the child at the
@@ -16,30 +17,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
 import numpy as np
+from sqlalchemy import Row
 
 from statut import rules
 from statut.access.enforce import require
 from statut.access.identity import Actor, Role, Section
 from statut.access.policy import Decision, DossierSubject, MandateFact, decide_dossier, parse_sections
-from statut.domain.entities import (
-    Affiliation,
-    CareerQuarter,
-    CareerQuarterReason,
-    ContributionQuarter,
-    IncomeSource,
-    IncomeStatus,
-    LifeEventType,
-    Person,
-    ProfessionalIncome,
-)
+from statut.domain.entities import CareerQuarterReason, IncomeSource, IncomeStatus, LifeEventType
 from statut.domain.identifiers import parse_person_number
-from statut.domain.money import from_cents, to_cents
+from statut.domain.money import from_cents
 from statut.rules.rights.outcome import RightAssessment
 from statut.services.access_log import record_read
-from statut.store.bitemporal import Versioned
+from statut.store.dossier_reads import Affiliation as AffiliationFact
+from statut.store.dossier_reads import CareerQuarter as CareerFact
+from statut.store.dossier_reads import Contribution as ContributionFact
+from statut.store.dossier_reads import DossierReader, Facts, in_force
+from statut.store.dossier_reads import Income as IncomeFact
+from statut.store.dossier_reads import LifeEvent as LifeEventFact
 from statut.store.unit_of_work import UnitOfWork
 
 Explain = Literal["latest", "all", "none"]
@@ -168,13 +166,16 @@ def dossier_subject(uow: UnitOfWork, actor: Actor, number: str, today: date) -> 
     if person_id is None:
         return None, DossierSubject(exists=False, national_number=number)
     funds = frozenset(uow.members.current_funds(person_id, today))
-    mandates: tuple[MandateFact, ...] = ()
+    return person_id, DossierSubject(True, number, funds, _mandates(uow, actor, number, person_id, today))
+
+
+def _mandates(uow: UnitOfWork, actor: Actor, number: str, person_id: int, today: date) -> tuple[MandateFact, ...]:
     if actor.role is Role.CITIZEN and actor.national_number and actor.national_number != number:
-        mandates = tuple(
+        return tuple(
             MandateFact(record.mandate_id, parse_sections(record.scopes))
             for record in uow.mandates.in_force(person_id, actor.national_number, today)
         )
-    return person_id, DossierSubject(True, number, funds, mandates)
+    return ()
 
 
 def read_dossier(
@@ -187,173 +188,176 @@ def read_dossier(
     request_id: str | None = None,
     today: date | None = None,
     explain: Explain = "latest",
+    what: str = "dossier",  # how the read is named in the access log (a printed letter: "letter.<kind>")
 ) -> Dossier:
-    """The dossier of ``national_number`` as ``actor`` may see it; the read is logged in the ledger."""
+    """The dossier of ``national_number`` as ``actor`` may see it; the read is logged (access log).
+
+    A handful of queries, one per fact table the caller may see (statut.store.dossier_reads), and one
+    insert into the access log: no domain object per row, no wait on the ledger head."""
     day = today or uow.clock().date()
     number = parse_person_number(national_number).value
-    person_id, subject = dossier_subject(uow, actor, number, day)
+    reader = DossierReader(uow.connection)
+    found = reader.find(number)
+    if found is None:
+        require(decide_dossier(actor, DossierSubject(exists=False, national_number=number), purpose))
+        raise AssertionError("the policy lets no one read a person who does not exist")  # pragma: no cover
+    person_id, preferred, civil = found.person_id, found.number, found.civil
+    facts = reader.facts(person_id)
+    funds = in_force(facts.affiliations, day)
+    subject = DossierSubject(True, number, funds, _mandates(uow, actor, number, person_id, day))
     decision = require(decide_dossier(actor, subject, purpose))
-    assert person_id is not None
-    dossier = build_dossier(uow, person_id, number, decision, lang=lang, today=day, explain=explain)
-    record_read(
-        uow, actor, person_id, decision.sections, decision, what="dossier", purpose=purpose, request_id=request_id
-    )
+    dossier = build_dossier(preferred, civil, facts, decision, lang=lang, today=day, explain=explain)
+    record_read(uow, actor, person_id, decision.sections, decision, what=what, purpose=purpose, request_id=request_id)
     return dossier
 
 
 def build_dossier(
-    uow: UnitOfWork,
-    person_id: int,
     number: str,
+    civil: Row[Any],
+    facts: Facts,
     decision: Decision,
     *,
     lang: str | None,
     today: date,
     explain: Explain = "latest",
 ) -> Dossier:
-    person = uow.persons.get_or_raise(person_id)
-    language = lang if lang in LANGUAGES else person.language.value
+    """The sections ``decision`` opens; sections it does not open are None."""
+    language = lang if lang in LANGUAGES else civil.language
     sections = decision.sections
-    affiliations = uow.affiliations.for_person(person_id)
     need_contributions = Section.CONTRIBUTIONS in sections
-    incomes = uow.incomes.for_person(person_id) if Section.INCOMES in sections or need_contributions else []
-    career_rows = uow.careers.for_person(person_id) if Section.CAREER in sections or Section.RIGHTS in sections else []
-    career = _career(career_rows, today)
+    affiliations, incomes = facts.affiliations, facts.incomes
+    career = _career(facts.careers, today) if Section.CAREER in sections or Section.RIGHTS in sections else None
     return Dossier(
         national_number=number,
         language=language,
         sections=sorted(section.value for section in sections),
         access_reason=decision.reason,
         legal_basis=decision.legal_basis,
-        person=_person(person) if Section.IDENTITY in sections else None,
+        person=_person(civil, number) if Section.IDENTITY in sections else None,
         affiliations=[
             AffiliationView(
-                a.value.fund_code,
-                a.value.capacity.value,
-                a.value.period.start,
-                a.value.period.end,
-                a.value.company_director,
-                a.value.enterprise_number,
-                a.value.period.start <= today and (a.value.period.end is None or today < a.value.period.end),
+                a.fund_code,
+                a.capacity,
+                a.valid_from,
+                a.valid_to,
+                bool(a.company_director),
+                a.enterprise_number,
+                a.valid_from <= today and (a.valid_to is None or today < a.valid_to),
             )
             for a in affiliations
         ]
         if Section.AFFILIATIONS in sections
         else None,
-        incomes=[IncomeView(i.value.year, i.value.amount, i.value.source.value, i.value.status.value) for i in incomes]
+        incomes=[IncomeView(int(i.year), from_cents(int(i.amount_cents)), i.source, i.status) for i in incomes]
         if Section.INCOMES in sections
         else None,
-        contribution_account=_account(uow, person_id, affiliations, incomes, language=language, explain=explain)
+        contribution_account=_account(facts.contributions, affiliations, incomes, language=language, explain=explain)
         if need_contributions
         else None,
         career=career if Section.CAREER in sections else None,
-        rights=_rights(uow, person_id, person, career, language=language, today=today)
-        if Section.RIGHTS in sections
+        rights=_rights(facts.life_events, civil, career, language=language, today=today)
+        if Section.RIGHTS in sections and career is not None
         else None,
         findings=[] if Section.FINDINGS in sections else None,
         findings_note=FINDINGS_NOTE if Section.FINDINGS in sections else None,
     )
 
 
-def _person(person: Person) -> PersonView:
-    address = person.address
+def _person(civil: Row[Any], number: str) -> PersonView:
+    # As statut.store.persons: an address is known when it has a postal code; Belgium by default.
+    has_address = civil.postal_code is not None
     return PersonView(
-        national_number=person.number.value,
-        last_name=person.last_name,
-        first_name=person.first_name,
-        birth_date=person.birth_date,
-        sex=person.sex.value,
-        language=person.language.value,
-        postal_code=address.postal_code if address else None,
-        municipality=(address.municipality or None) if address else None,
-        country=address.country if address else None,
-        death_date=person.death_date,
+        national_number=number,
+        last_name=civil.last_name,
+        first_name=civil.first_name,
+        birth_date=civil.birth_date,
+        sex=civil.sex,
+        language=civil.language,
+        postal_code=civil.postal_code if has_address else None,
+        municipality=(civil.municipality or None) if has_address else None,
+        country=(civil.country or "BE") if has_address else None,
+        death_date=civil.death_date,
     )
 
 
 def _account(
-    uow: UnitOfWork,
-    person_id: int,
-    affiliations: list[Versioned[Affiliation]],
-    incomes: list[Versioned[ProfessionalIncome]],
+    contributions: list[ContributionFact],
+    affiliations: list[AffiliationFact],
+    incomes: list[IncomeFact],
     *,
     language: str,
     explain: Explain,
 ) -> ContributionAccountView:
-    contributions = uow.contributions.for_person(person_id)
     quarters = [
         QuarterView(
-            str(c.value.quarter),
-            c.value.fund_code,
-            c.value.due,
-            c.value.paid,
-            c.value.due - c.value.paid,
-            c.value.status.value,
+            c.quarter,
+            c.fund_code,
+            from_cents(int(c.due_cents)),
+            from_cents(int(c.paid_cents)),
+            from_cents(int(c.due_cents) - int(c.paid_cents)),
+            c.status,
         )
         for c in contributions
     ]
-    total_due = sum((q.due for q in quarters), Decimal("0.00"))
-    total_paid = sum((q.paid for q in quarters), Decimal("0.00"))
+    due = sum(int(c.due_cents) for c in contributions)
+    paid = sum(int(c.paid_cents) for c in contributions)
     regularisations = _regularisations(contributions, affiliations, incomes, language, explain)
-    return ContributionAccountView(quarters, total_due, total_paid, total_due - total_paid, regularisations)
+    return ContributionAccountView(quarters, from_cents(due), from_cents(paid), from_cents(due - paid), regularisations)
 
 
-def _year_capacity(affiliations: list[Versioned[Affiliation]], year: int) -> str | None:
+def _year_capacity(affiliations: list[AffiliationFact], year: int) -> str | None:
     """The capacity of the affiliation covering most of ``year`` (the first one on a tie)."""
     best: tuple[int, str] | None = None
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     for a in affiliations:
-        period = a.value.period
-        overlap = (min(end, period.end or end) - max(start, period.start)).days
+        overlap = (min(end, a.valid_to or end) - max(start, a.valid_from)).days
         if overlap > 0 and (best is None or overlap > best[0]):
-            best = (overlap, a.value.capacity.value)
+            best = (overlap, a.capacity)
     return None if best is None else best[1]
 
 
 def _regularisations(
-    contributions: list[Versioned[ContributionQuarter]],
-    affiliations: list[Versioned[Affiliation]],
-    incomes: list[Versioned[ProfessionalIncome]],
+    contributions: list[ContributionFact],
+    affiliations: list[AffiliationFact],
+    incomes: list[IncomeFact],
     language: str,
     explain: Explain,
 ) -> list[RegularisationView]:
     """Final contributions on the definitive income of year N against the provisional ones paid
     (since 1 January 2015, socialsecurity.be): one column computation for all years of the person."""
     definitive = {
-        i.value.year: i.value.amount
+        int(i.year): int(i.amount_cents)
         for i in incomes
-        if i.value.status is IncomeStatus.DEFINITIVE and i.value.source is IncomeSource.TAX_AUTHORITY
+        if i.status == IncomeStatus.DEFINITIVE.value and i.source == IncomeSource.TAX_AUTHORITY.value
     }
     paid: dict[int, int] = defaultdict(int)
     due_quarters: dict[int, int] = defaultdict(int)
     for c in contributions:
-        paid[c.value.quarter.year] += to_cents(c.value.paid)
-        due_quarters[c.value.quarter.year] += 1
+        year = int(c.quarter[:4])
+        paid[year] += int(c.paid_cents)
+        due_quarters[year] += 1
     cases = [
-        (year, capacity, amount)
-        for year, amount in sorted(definitive.items())
+        (year, capacity, cents)
+        for year, cents in sorted(definitive.items())
         if due_quarters.get(year) and (capacity := _year_capacity(affiliations, year)) is not None
     ]
     if not cases:
         return []
     years = np.array([year for year, _, _ in cases], dtype=np.int64)
     codes = np.array([rules.capacity_code(capacity) for _, capacity, _ in cases], dtype=np.int8)
-    income_cents = np.array([to_cents(amount) for _, _, amount in cases], dtype=np.int64)
+    income_cents = np.array([cents for _, _, cents in cases], dtype=np.int64)
     active = np.array([min(due_quarters[year], 4) for year, _, _ in cases], dtype=np.int64)
     result = rules.final_contributions(years, codes, income_cents, quarters_active=active)
     amounts = rules.regularisation(result.quarterly, np.array([paid[y] for y, _, _ in cases]), active)
     views = []
     explained_years = {int(years[-1])} if explain == "latest" else set(years.tolist()) if explain == "all" else set()
-    for index, (year, capacity, income) in enumerate(cases):
+    for index, (year, capacity, cents) in enumerate(cases):
         computed = bool(result.ok[index]) and int(codes[index]) != -1
         amount = int(amounts[index]) if computed else None
         kind = (
             "not_computable" if amount is None else "supplement" if amount > 0 else "refund" if amount < 0 else "none"
         )
-        explanation: list[str] = []
-        if year in explained_years:
-            trace = rules.explain_final_contribution(year, capacity, income, quarters_active=int(active[index]))
-            explanation = trace.render(language).splitlines()
+        income = from_cents(cents)
         views.append(
             RegularisationView(
                 year=year,
@@ -365,22 +369,38 @@ def _regularisations(
                 amount=None if amount is None else from_cents(amount),
                 kind=kind,
                 error=None if computed else result.error_name(index),
-                explanation=explanation,
+                explanation=_explanation(year, capacity, cents, int(active[index]), language)
+                if year in explained_years
+                else [],
             )
         )
     return views
 
 
-def _career(rows: list[Versioned[CareerQuarter]], today: date) -> CareerView:
-    quarters = [CareerQuarterView(str(r.value.quarter), r.value.counts_for_pension, r.value.reason.value) for r in rows]
+@lru_cache(maxsize=1024)
+def _explanation_lines(year: int, capacity: str, income_cents: int, quarters: int, language: str) -> tuple[str, ...]:
+    """The engine's explanation of one final contribution. A pure function of its arguments (dated
+    parameters, no I/O), so it is memoised: a dossier read again soon after (a person reloading their
+    page, an agent on the phone) does not explain the same year twice. Small on purpose: most reads
+    are of different people, and their explanations are computed (about a millisecond)."""
+    trace = rules.explain_final_contribution(year, capacity, from_cents(income_cents), quarters_active=quarters)
+    return tuple(trace.render(language).splitlines())
+
+
+def _explanation(year: int, capacity: str, income_cents: int, quarters: int, language: str) -> list[str]:
+    return list(_explanation_lines(year, capacity, income_cents, quarters, language))
+
+
+def _career(rows: list[CareerFact], today: date) -> CareerView:
+    quarters = [CareerQuarterView(r.quarter, bool(r.counts_for_pension), r.reason) for r in rows]
     if not rows:
         return CareerView(0, 0, 0, [])
-    by_quarter = {(r.value.quarter.year, r.value.quarter.number): r.value.reason for r in rows}
+    by_quarter = {(int(r.quarter[:4]), int(r.quarter[5:])): r.reason for r in rows}
     first = min(year for year, _ in by_quarter)
     last = max(year for year, _ in by_quarter)
     statuses = np.zeros((4 * (last - first + 1), 1), dtype=np.int8)
     for (year, number), reason in by_quarter.items():
-        statuses[(year - first) * 4 + number - 1, 0] = _CAREER_STATUS[reason]
+        statuses[(year - first) * 4 + number - 1, 0] = _CAREER_STATUS[CareerQuarterReason(reason)]
     counted = rules.career(statuses, as_of=today)
     return CareerView(
         int(counted.quarters[0]), int(counted.whole_years[0]), int(counted.early_pension_years[0]), quarters
@@ -397,25 +417,24 @@ def _right_view(name: str, assessment: RightAssessment, language: str) -> RightV
 
 
 def _rights(
-    uow: UnitOfWork, person_id: int, person: Person, career: CareerView, *, language: str, today: date
+    events: list[LifeEventFact], civil: Row[Any], career: CareerView, *, language: str, today: date
 ) -> list[RightView]:
     """The pension always; maternity aid after a birth; the bridging right after a bankruptcy or a
     cessation. Conditions the register does not hold are passed as unknown (-1)."""
-    birth = np.array([person.birth_date], dtype="datetime64[D]")
+    birth = np.array([civil.birth_date], dtype="datetime64[D]")
     found = [_right_view("pension", rules.pension_right(birth, career.early_pension_years, as_of=today), language)]
-    events = [e.value for e in uow.life_events.for_person(person_id)]
-    births = [e for e in events if e.event_type is LifeEventType.BIRTH]
+    births = [e for e in events if e.event_type == LifeEventType.BIRTH.value]
     if births:
         latest = max(births, key=lambda e: e.event_date)
-        mother = 1 if person.sex.value == "F" else 0
+        mother = 1 if civil.sex == "F" else 0
         aid = rules.maternity_aid(np.array([latest.event_date], dtype="datetime64[D]"), mother, -1, -1, -1)
         found.append(_right_view("maternity", aid, language))
-    endings = [e for e in events if e.event_type in (LifeEventType.BANKRUPTCY, LifeEventType.CESSATION)]
+    endings = [e for e in events if e.event_type in (LifeEventType.BANKRUPTCY.value, LifeEventType.CESSATION.value)]
     if endings:
         latest = max(endings, key=lambda e: e.event_date)
         trigger = (
             rules.BridgingTrigger.BANKRUPTCY
-            if latest.event_type is LifeEventType.BANKRUPTCY
+            if latest.event_type == LifeEventType.BANKRUPTCY.value
             else rules.BridgingTrigger.UNKNOWN  # a cessation is a trigger only for economic reasons
         )
         bridging = rules.bridging_right(

@@ -11,16 +11,19 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
+from statut.domain.entities import ContributionStatus
+from statut.domain.errors import DomainValidationError, NotFound
 from statut.events import handlers
 from statut.events.relay import Relay, RelayStats
 from statut.events.senders import InProcessSender, NatsSender, Sender, WebhookSender
 from statut.store import events_tables as et
 from statut.store.changes import Clock, utc_now
-from statut.store.decisions import Decision
+from statut.store.decisions import Decision, Notice
 from statut.store.outbox import OutboxRecord
 from statut.store.subscriptions import Delivery, Subscription
 from statut.store.unit_of_work import UnitOfWork
@@ -247,109 +250,347 @@ __all__ = [
 ]
 
 
-# -- demo --------------------------------------------------------------------------------------------
+# -- demo: a birth in the National Register becomes a proposal and a webhook to the fund --------------
+
+#: Where the mother sees her decisions in the portal (statut.portal.person_pages), signed in.
+PORTAL_RIGHTS_PATH = "/me/rights"
+#: Where an agent of her fund opens her dossier, with a stated purpose (statut.portal.agent_pages).
+AGENT_MEMBER_PATH = "/agent/members/{number}"
+SELF_EMPLOYED_PERSONA = "self-employed"
+MATERNITY_AGES = (18, 45)
+#: A mother who had a birth recorded this recently is not chosen again (a re-run picks the next one).
+RECENT_BIRTH_DAYS = 300
 
 
-class CapturingWebhookSender:
-    """A webhook sender that keeps the signed requests instead of posting them (the demo without a
-    fund system listening): same body, same headers as :class:`WebhookSender`."""
+@dataclass(frozen=True)
+class DemoMother:
+    person_id: int
+    national_number: str
+    name: str
+    birth_date: date
+    fund_code: str
+    #: The development persona whose portal is hers (``self-employed``), or None: then an agent of her
+    #: fund (persona ``agent-<fund>``) sees the decision in her dossier.
+    persona: str | None
 
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
 
-    def send(self, subscription: Subscription, records: Sequence[OutboxRecord]) -> list[str | None]:
-        from statut.events.cloudevents import encode, to_cloudevent
-        from statut.events.signing import SIGNATURE_HEADER, signature_header
-
-        for record in records:
-            body = encode(to_cloudevent(record, include_national_number=subscription.entitled_national_number))
-            self.requests.append(
-                {
-                    "url": subscription.target,
-                    "subscription": subscription.name,
-                    "type": record.event_type,
-                    "headers": {SIGNATURE_HEADER: signature_header(subscription.secret, body)},
-                    "body": body.decode(),
-                }
-            )
-        return [None] * len(records)
-
-    def close(self) -> None:
-        return None
+@dataclass(frozen=True)
+class WebhookDelivery:
+    url: str
+    subscription: str
+    event_id: str
+    event_type: str
+    answered: int  # the HTTP status the fund's endpoint answered
+    signature_valid: bool
+    latency_ms: float  # from the decision's commit to the fund's receipt
+    attempts: int
 
 
 @dataclass(frozen=True)
 class BirthDemo:
-    mother_number: str
-    mother_id: int
-    fund_code: str
-    events: list[str]
+    mother: DemoMother
+    feed_file: Path
+    feed_record: dict[str, str]
+    feed_recorded: int
+    life_event_id: str  # the CloudEvent id of be.statut.life_event.recorded
     decision: Decision
-    webhooks: list[dict[str, Any]]
+    webhook: WebhookDelivery | None
+    notices: list[Notice]
+    portal_path: str
+    portal_how: str
+    seconds: float  # from the feed file drop to the fund's receipt of the decision
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def mother_id(self) -> int:
+        return self.mother.person_id
+
+    @property
+    def mother_number(self) -> str:
+        return self.mother.national_number
+
+    @property
+    def fund_code(self) -> str:
+        return self.mother.fund_code
+
+
+def choose_mother(uow: UnitOfWork, today: date) -> DemoMother:
+    """A self-employed woman of the register, affiliated today, of an age to give birth, without a
+    birth recorded in the last months and owing no overdue contribution. The self-employed persona's
+    own person when she qualifies (statut.services.identity.demo_person), so that signing in as that
+    persona shows the proposal; else the first woman who does."""
+    from statut.services.identity import demo_person
+    from statut.store import tables as t
+
+    try:
+        persona: tuple[int, str] | None = demo_person(uow, today)
+    except NotFound:
+        persona = None
+    pv = t.person_version
+    youngest, oldest = _years_before(today, MATERNITY_AGES[0]), _years_before(today, MATERNITY_AGES[1] + 1)
+    candidates = uow.connection.execute(
+        select(pv.c.person_id)
+        .where(
+            pv.c.superseded_at.is_(None),
+            pv.c.valid_to.is_(None),
+            pv.c.death_date.is_(None),
+            pv.c.sex == "F",
+            pv.c.birth_date <= youngest,
+            pv.c.birth_date > oldest,
+        )
+        .order_by(pv.c.person_id)
+    ).scalars()
+    ordered = ([persona[0]] if persona is not None else []) + [int(c) for c in candidates]
+    for person_id in dict.fromkeys(ordered):
+        mother = _as_mother(uow, person_id, today, persona_id=persona[0] if persona else None)
+        if mother is not None:
+            return mother
+    raise NotFound(
+        "no self-employed woman aged 18 to 45 is affiliated today without a recent birth: "
+        "load a register first (`statut demo` or `statut db load`)",
+        code="statut.not_found.demo_mother",
+    )
+
+
+def _as_mother(uow: UnitOfWork, person_id: int, today: date, *, persona_id: int | None) -> DemoMother | None:
+    person = uow.persons.get(person_id)
+    if person is None or person.sex.value != "F" or person.death_date is not None:
+        return None
+    age = (today - person.birth_date).days // 365
+    if not MATERNITY_AGES[0] <= age <= MATERNITY_AGES[1]:
+        return None
+    funds = sorted(uow.members.current_funds(person_id, today))
+    if not funds:
+        return None
+    recent = [
+        e
+        for e in uow.life_events.for_person(person_id)
+        if e.value.event_type.value == "birth" and (today - e.value.event_date).days < RECENT_BIRTH_DAYS
+    ]
+    if recent:
+        return None
+    if any(c.value.status == ContributionStatus.UNPAID for c in uow.contributions.for_person(person_id)):
+        return None  # overdue contributions: the right would wait for them, not be proposed
+    return DemoMother(
+        person_id=person_id,
+        national_number=person.number.value,
+        name=f"{person.first_name} {person.last_name}",
+        birth_date=person.birth_date,
+        fund_code=funds[0],
+        persona=SELF_EMPLOYED_PERSONA if person_id == persona_id else None,
+    )
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def demonstrate_birth(
-    engine: Engine, *, fund_code: str = "F101", webhook_url: str | None = None, birth_date: date | None = None
+    engine: Engine,
+    *,
+    drop_dir: Path | None = None,
+    birth_date: date | None = None,
+    today: date | None = None,
+    timeout: float = 30.0,
 ) -> BirthDemo:
-    """A birth in the National Register feed becomes a maternity-aid proposal for the mother through
-    her fund, and a signed webhook to that fund (what ``statut demo`` shows).
+    """A birth in the National Register feed becomes a maternity-aid proposal in the mother's portal
+    and a signed webhook to her fund (what ``statut demo`` shows; ``statut events demo-birth``).
 
-    Creates a self-employed mother affiliated to ``fund_code`` (or reuses the demo mother), drops a
-    one-line national-register feed, runs the relay once. Without ``webhook_url`` the fund's webhook
-    requests are captured instead of posted.
+    Every step is the real one: a self-employed woman of the register is chosen (:func:`choose_mother`);
+    her fund's system listens on a loopback webhook (statut.events.receiver) that verifies the
+    HMAC-SHA256 signature, and subscribes to decision events (``demo-fund-<fund>``, deactivated again
+    at the end, since its endpoint goes away); a one-line National Register file is dropped in
+    ``drop_dir/national_register/`` (a temporary directory when not given) and the file-drop adapter
+    ingests it (statut.services.feeds.ingest_dropped); the relay runs, woken by the commits, as
+    ``statut events relay`` does: the handler checks the right with the legislation engine, stores the
+    proposal with its explanation and its notices (portal, letter), and the decision event reaches the
+    fund's endpoint.
     """
-    from statut.domain.calendar import DateRange
-    from statut.domain.entities import Address, Affiliation, Capacity, Language, Person
-    from statut.domain.identifiers import Sex, national_number_check_digits, parse_person_number
+    import tempfile
+
+    from statut.events.receiver import WebhookReceiver
     from statut.events.synthetic_feeds import child_number
-    from statut.services import feeds
 
-    born = birth_date or date.today()
-    first_nine = "910412" + "998"
-    mother = Person(
-        number=parse_person_number(first_nine + national_number_check_digits(first_nine, False)),
-        last_name="Peeters",
-        first_name="Emma",
-        birth_date=date(1991, 4, 12),
-        sex=Sex.FEMALE,
-        language=Language.NL,
-        address=Address("9000", "Gent"),
-    )
-    subscription_name = f"demo-fund-{fund_code.lower()}"
-    with UnitOfWork(engine) as uow:
-        mother_id = uow.persons.find_id(mother.number.value)
-        if mother_id is None:
-            change = uow.record_change(actor="demo", reason="demo: a self-employed mother", source="demo")
-            mother_id = uow.persons.add(mother, change)
-            uow.affiliations.add(
-                Affiliation(mother.number.value, fund_code, Capacity.MAIN, DateRange(date(2016, 1, 1), None)), change
-            )
-        if uow.subscriptions.by_name(subscription_name) is None:
-            subscribe_webhook(
-                uow,
-                subscription_name,
-                webhook_url or "https://fund.example/statut-hook",
-                fund_code=fund_code,
-                type_prefixes=("be.statut.decision.",),
-            )
-        feed = (
-            "national_number,event_type,event_date,child_national_number,child_at_mother_address\n"
-            f"{mother.number.value},birth,{born.isoformat()},{child_number(born, 7, female=True)},yes\n"
-        ).encode()
-        feeds.ingest_file(uow, "national_register", feed, actor="national-register")
-        uow.commit()
-    capture = CapturingWebhookSender()
-    relay = build_relay(engine, extra_senders=None if webhook_url else {"webhook": capture})
-    try:
-        relay.drain(max_passes=20)
-    finally:
-        relay.close()
+    day = today or date.today()
+    born = birth_date or day
     with UnitOfWork(engine, read_only=True) as uow:
-        decision = [d for d in uow.decisions.for_person(mother_id) if d.kind == "maternity_aid"][-1]
-        from statut.store.outbox import person_subject
+        mother = choose_mother(uow, day)
+    record = {
+        "national_number": mother.national_number,
+        "event_type": "birth",
+        "event_date": born.isoformat(),
+        "child_national_number": child_number(born, mother.person_id % 400 + 1, female=True),
+        "child_at_mother_address": "yes",
+    }
+    receiver = WebhookReceiver(secrets.token_urlsafe(32))
+    url = receiver.start()
+    name = f"demo-fund-{mother.fund_code.lower()}"
+    with tempfile.TemporaryDirectory(prefix="statut-feeds-") as scratch:
+        try:
+            subscription = _fund_subscribes(engine, name, url, receiver.secret, mother.fund_code)
+            run = _drop_and_relay(
+                engine, drop_dir or Path(scratch), record, receiver=receiver, mother=mother, timeout=timeout
+            )
+        finally:
+            receiver.stop()
+            with UnitOfWork(engine) as uow:  # the endpoint is gone: stop sending to it
+                if (found := uow.subscriptions.by_name(name)) is not None:
+                    uow.subscriptions.deactivate(found.subscription_id)
+                uow.commit()
+    return _birth_result(engine, mother, record=record, run=run, subscription=subscription, url=url, timeout=timeout)
 
-        events = [e.event_type for e in uow.outbox.for_subject(person_subject(mother_id))]
-    return BirthDemo(mother.number.value, mother_id, fund_code, events, decision, capture.requests)
+
+@dataclass(frozen=True)
+class _DemoRun:
+    feed_file: Path
+    recorded: int
+    arrived: Any  # statut.events.receiver.Received | None
+    seconds: float
+
+
+def _fund_subscribes(engine: Engine, name: str, url: str, secret: str, fund_code: str) -> Subscription:
+    with UnitOfWork(engine) as uow:
+        existing = uow.subscriptions.by_name(name)
+        if existing is None:
+            subscription = subscribe_webhook(
+                uow, name, url, secret=secret, fund_code=fund_code, type_prefixes=("be.statut.decision.",)
+            )
+        else:
+            subscription = uow.subscriptions.retarget(existing.subscription_id, url, secret=secret)
+        uow.commit()
+    return subscription
+
+
+def _drop_and_relay(
+    engine: Engine, directory: Path, record: dict[str, str], *, receiver: Any, mother: DemoMother, timeout: float
+) -> _DemoRun:
+    """Drop the file, ingest it, and run the relay until the fund has the decision (or ``timeout``)."""
+    import time as clock
+
+    from statut.services.feeds import ingest_dropped
+    from statut.store.outbox import person_subject
+
+    stop = threading.Event()
+    relay = build_relay(engine)
+    thread = threading.Thread(target=relay.run, args=(stop,), name="demo-relay", daemon=True)
+    thread.start()
+    try:
+        started = clock.time()
+        feed_file = _drop_feed(directory / "national_register", record)
+        dropped = [
+            d for d in ingest_dropped(engine, directory, actor_prefix="national-register") if d.name == feed_file.name
+        ]
+        if not dropped or dropped[0].result is None:
+            reason = dropped[0].error if dropped else "not picked up"
+            raise DomainValidationError("feed", feed_file.name, f"the feed file was rejected: {reason}")
+        subject = person_subject(mother.person_id)
+        arrived = receiver.wait_for(
+            lambda event: (
+                event.get("subject") == subject
+                and event.get("type") == "be.statut.decision.made"
+                and event.get("data", {}).get("kind") == "maternity_aid"
+                and event.get("data", {}).get("details", {}).get("birth_date") == record["event_date"]
+            ),
+            timeout,
+        )
+        finished = arrived.received_at if arrived is not None else clock.time()
+        return _DemoRun(dropped[0].moved_to, dropped[0].result.recorded, arrived, round(finished - started, 3))
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        relay.close()
+
+
+def _birth_result(
+    engine: Engine,
+    mother: DemoMother,
+    *,
+    record: dict[str, str],
+    run: _DemoRun,
+    subscription: Subscription,
+    url: str,
+    timeout: float,
+) -> BirthDemo:
+    from statut.store.outbox import person_subject
+
+    subject = person_subject(mother.person_id)
+    with UnitOfWork(engine, read_only=True) as uow:
+        events = uow.outbox.for_subject(subject)
+        births = [
+            e
+            for e in events
+            if e.event_type == "be.statut.life_event.recorded"
+            and e.data.get("event_type") == "birth"
+            and e.data.get("event_date") == record["event_date"]
+        ]
+        if not births:
+            raise NotFound(f"the birth of {record['event_date']} was not recorded for person {mother.person_id}")
+        birth = births[-1]
+        decision = uow.decisions.get_by_key(f"maternity_aid:{birth.event_id}")
+        if decision is None or decision.decision_id is None or decision.decided_at is None:
+            raise NotFound(f"no maternity-aid decision on the birth event {birth.event_id} within {timeout} s")
+        notices = uow.decisions.notices(decision.decision_id)
+        attempts = max(
+            (d.attempts for d in uow.subscriptions.deliveries(subscription.subscription_id) if d.subject == subject),
+            default=0,
+        )
+        types = [e.event_type for e in events if e.position >= birth.position]
+    webhook = None
+    if run.arrived is not None:
+        webhook = WebhookDelivery(
+            url=url,
+            subscription=subscription.name,
+            event_id=str(run.arrived.event["id"]),
+            event_type=str(run.arrived.event["type"]),
+            answered=run.arrived.answered,
+            signature_valid=run.arrived.signature_valid,
+            latency_ms=round((run.arrived.received_at - decision.decided_at.timestamp()) * 1000, 1),
+            attempts=attempts,
+        )
+    if mother.persona is not None:
+        path = PORTAL_RIGHTS_PATH
+        how = f'sign in as the "{mother.persona}" persona, then open {path}'
+    else:
+        path = AGENT_MEMBER_PATH.format(number=mother.national_number)
+        how = (
+            f'she has no persona of her own (the "{SELF_EMPLOYED_PERSONA}" persona is someone else): '
+            f'sign in as "agent-{mother.fund_code}" and open {path} (her dossier, rights section)'
+        )
+    return BirthDemo(
+        mother=mother,
+        feed_file=run.feed_file,
+        feed_record=record,
+        feed_recorded=run.recorded,
+        life_event_id=birth.event_id,
+        decision=decision,
+        webhook=webhook,
+        notices=notices,
+        portal_path=path,
+        portal_how=how,
+        seconds=run.seconds,
+        events=types,
+    )
+
+
+def _drop_feed(folder: Path, record: dict[str, str]) -> Path:
+    """Write a one-line feed file the way a source should: under a temporary name, then renamed."""
+    import csv
+    import io
+    import uuid
+
+    folder.mkdir(parents=True, exist_ok=True)
+    text_out = io.StringIO()
+    writer = csv.DictWriter(text_out, fieldnames=list(record), lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(record)
+    final = folder / f"births-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}.csv"
+    partial = final.with_suffix(".part")
+    partial.write_text(text_out.getvalue(), encoding="utf-8")
+    partial.rename(final)
+    return final
 
 
 def fund_members(uow: UnitOfWork, fund_code: str, people: set[int]) -> set[int]:

@@ -7,14 +7,15 @@ same life event type and date, the same income) is skipped too, so a file droppe
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from statut.domain.entities import IncomeSource, IncomeStatus, LifeEvent, ProfessionalIncome
-from statut.domain.errors import DomainValidationError
+from statut.domain.errors import DomainValidationError, StatutError
 from statut.events import feeds as adapters
 from statut.events import synthetic_feeds as synthetic
 from statut.store import tables as t
@@ -43,6 +44,59 @@ def ingest_file(uow: UnitOfWork, kind: str, source: Path | str | bytes, *, actor
     for fact in facts:
         _life_event(uow, fact, change, result)
     return result
+
+
+# -- the file-drop adapter -------------------------------------------------------------------------
+
+DONE_DIR = "done"
+REJECTED_DIR = "rejected"
+
+
+@dataclass(frozen=True)
+class DroppedFile:
+    """What became of one file dropped in a feed directory."""
+
+    kind: str
+    name: str
+    moved_to: Path
+    result: FeedResult | None = None
+    error: str | None = None
+
+
+def ingest_dropped(engine: Engine, directory: Path, *, actor_prefix: str = "feed") -> list[DroppedFile]:
+    """Ingest the CSV files the authentic sources dropped in ``directory/<kind>/`` (one sub-directory
+    per feed: national_register, tax_authority, enterprise_register), oldest name first, each in its
+    own transaction. An ingested file moves to ``<kind>/done/``; a file that cannot be read moves to
+    ``<kind>/rejected/`` with a ``.error`` note beside it, and changes nothing (its transaction is
+    rolled back). A file is only picked up once it is complete: write it under another name (or
+    elsewhere) and rename it to ``*.csv``, which is atomic."""
+    handled: list[DroppedFile] = []
+    for kind in adapters.KINDS:
+        folder = directory / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.csv")):
+            try:
+                with UnitOfWork(engine) as uow:
+                    result = ingest_file(uow, kind, path, actor=f"{actor_prefix}:{kind}")
+                    uow.commit()
+            except (StatutError, ValueError, UnicodeDecodeError, KeyError) as error:
+                target = _move(path, folder / REJECTED_DIR)
+                target.with_name(target.name + ".error").write_text(f"{error}\n", encoding="utf-8")
+                handled.append(DroppedFile(kind, path.name, target, error=str(error)))
+            else:
+                handled.append(DroppedFile(kind, path.name, _move(path, folder / DONE_DIR), result=result))
+    return handled
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    counter = 1
+    while target.exists():  # the same name dropped again later: keep both
+        target = folder / f"{path.stem}.{counter}{path.suffix}"
+        counter += 1
+    return Path(shutil.move(str(path), target))
 
 
 def _life_event(uow: UnitOfWork, fact: adapters.RegisterFact, change: Change, result: FeedResult) -> None:

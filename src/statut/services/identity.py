@@ -104,7 +104,7 @@ def persona_claims(uow: UnitOfWork, name: str) -> dict[str, Any]:
     if persona.role in (Role.FUND_AGENT, Role.FUND_SYSTEM):
         claims["fund"] = persona.fund_code
     if persona.name == "self-employed":
-        claims["national_number"] = _demo_person(uow, uow.clock().date())[1]
+        claims["national_number"] = demo_person(uow, uow.clock().date())[1]
     if persona.name == "accountant":
         claims["national_number"] = ACCOUNTANT_NUMBER
         claims["name"] = ACCOUNTANT_NAME
@@ -121,8 +121,22 @@ def client_claims(fund_code: str, client_id: str) -> dict[str, Any]:
     }
 
 
-def _demo_person(uow: UnitOfWork, today: date) -> tuple[int, str]:
-    found = uow.members.first_member(today)
+#: Age window of the demo's self-employed persona: someone a birth, a cessation or an income change can
+#: happen to, so that every life event the demo shows reaches her portal.
+PERSONA_AGES = (25, 40)
+
+
+def demo_person(uow: UnitOfWork, today: date) -> tuple[int, str]:
+    """The person the "self-employed" persona signs in as: the first woman of 25 to 40 affiliated today
+    and owing no overdue contribution (so the demo's birth turns into a maternity-aid proposal in her
+    own portal), else the first person affiliated today."""
+    youngest, oldest = PERSONA_AGES
+    found = uow.members.first_member_in_good_standing(
+        today,
+        sex="F",
+        born_after=_years_before(today, oldest + 1),
+        born_on_or_before=_years_before(today, youngest),
+    ) or uow.members.first_member(today)
     if found is None:
         raise NotFound(
             "the register has no affiliated person yet: run `statut demo` first", code="statut.not_found.persona"
@@ -130,8 +144,15 @@ def _demo_person(uow: UnitOfWork, today: date) -> tuple[int, str]:
     return found
 
 
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def _ensure_demo_mandate(uow: UnitOfWork, today: date) -> None:
-    person_id, _ = _demo_person(uow, today)
+    person_id, _ = demo_person(uow, today)
     if uow.mandates.in_force(person_id, ACCOUNTANT_NUMBER, today):
         return
     change = uow.record_change(

@@ -3,7 +3,8 @@ link duplicate persons in a file.
 
 The scan reads the register, runs the catalogue (statut.quality.scan), and stores the scores as one
 change with one ledger entry: a snapshot is a fact about the register at a moment, kept for the trend.
-Like every service it only flushes; the entry point commits.
+In the same change it opens a finding per new defect and closes those no longer seen
+(statut.services.findings). Like every service it only flushes; the entry point commits.
 """
 
 from __future__ import annotations
@@ -14,11 +15,19 @@ from pathlib import Path
 
 import polars as pl
 
+from statut.quality.authentic_sources import AuthenticSources, with_source_checks
 from statut.quality.catalogue import Catalogue
+from statut.quality.findings import DuePolicy, empty_defects, scan_defects
 from statut.quality.linkage import LinkageOptions, link, read_persons_csv
 from statut.quality.scan import scan
-from statut.quality.scores import by_dimension, scores
-from statut.store.quality_snapshots import QualitySnapshotRepository, SnapshotRow, read_register_frames
+from statut.quality.scores import by_dimension, scores, sum_scores
+from statut.services.findings import FindingSync, record_scan_findings
+from statut.store.quality_snapshots import (
+    QualitySnapshotRepository,
+    SnapshotRow,
+    person_id_bounds,
+    read_register_frames,
+)
 from statut.store.unit_of_work import UnitOfWork
 
 
@@ -26,17 +35,52 @@ from statut.store.unit_of_work import UnitOfWork
 class ScanSummary:
     snapshot: SnapshotRow
     scores: pl.DataFrame
+    findings: FindingSync | None = None
+
+
+#: Persons per range of a chunked scan: about 75 register rows each, so a range is a few million rows.
+SCAN_CHUNK_PERSONS = 100_000
 
 
 def scan_register(
-    uow: UnitOfWork, *, today: date, actor: str, reason: str = "quality scan", rules: Catalogue | None = None
+    uow: UnitOfWork,
+    *,
+    today: date,
+    actor: str,
+    reason: str = "quality scan",
+    rules: Catalogue | None = None,
+    due_policy: DuePolicy | None = None,
+    chunk_persons: int = SCAN_CHUNK_PERSONS,
+    findings: bool = True,
+    sources: AuthenticSources | None = None,
 ) -> ScanSummary:
-    """Scan the register's current records and store the scores as a new snapshot."""
-    frames = read_register_frames(uow.connection)
-    result = scan(frames, today, rules=rules)
-    table = scores(result)
+    """Scan the register's current records and store the scores as a new snapshot; open a finding
+    for every new defect and close (corrected) those no longer seen.
+
+    The register is read and scanned by ranges of ``chunk_persons`` persons (every scan rule looks at
+    one person's records together, so the result is the same as in one piece; see
+    store.quality_snapshots.read_register_frames); scores are counts, so the ranges' scores add up.
+    With ``sources`` (extracts of the National Register and KBO/BCE), the accuracy dimension also
+    counts the records that disagree with them (statut.quality.authentic_sources).
+    """
+    low, high = person_id_bounds(uow.connection)
+    score_parts: list[pl.DataFrame] = []
+    defect_parts: list[pl.DataFrame] = []
+    records = 0
+    start = low
+    while start <= high or not score_parts:
+        frames = read_register_frames(uow.connection, (start, start + chunk_persons))
+        result = scan(frames, today, rules=rules)
+        if sources is not None:
+            result = with_source_checks(result, frames, sources)
+        records += result.records.height
+        score_parts.append(scores(result))
+        if findings:
+            defect_parts.append(scan_defects(result))
+        start += chunk_persons
+    table = sum_scores(score_parts)
     change = uow.changes.record(actor=actor, reason=reason, source="statut quality scan")
-    snapshot = QualitySnapshotRepository(uow.connection).add(change, today, result.records.height, table)
+    snapshot = QualitySnapshotRepository(uow.connection).add(change, today, records, table)
     uow.ledger.record(
         change,
         action="quality.scanned",
@@ -44,7 +88,13 @@ def scan_register(
         entity_key=snapshot.snapshot_id,
         payload={"as_of": today.isoformat(), "records": snapshot.records, "score_rows": table.height},
     )
-    return ScanSummary(snapshot, table)
+    sync = None
+    if findings:
+        defects = pl.concat(defect_parts) if defect_parts else empty_defects()
+        sync = record_scan_findings(
+            uow, defects, snapshot_id=snapshot.snapshot_id, change=change, today=today, policy=due_policy
+        )
+    return ScanSummary(snapshot, table, sync)
 
 
 @dataclass(frozen=True)

@@ -5,22 +5,9 @@ income, contribution, payment, life event), checks them column-wise, links every
 person through the national number, derives what the register keeps beyond the frames, and writes
 everything in one change of the caller's unit of work (the caller commits).
 
-Derived data, kept simple on purpose (the legislation engine in statut.rules will own the rules):
-
-- **Contribution status** (RD n°38 of 27 July 1967, art. 11; the contribution of a quarter must be
-  on the fund's account by the last day of the quarter). The payments allocated to the person,
-  fund and quarter are summed into ``paid``; the status is ``paid`` when ``paid >= due`` (nothing
-  due counts as paid), ``partial`` when something but not everything was paid, ``due`` while the
-  quarter has not ended, ``unpaid`` after. Payments without a quarter, or whose quarter has no
-  contribution of that fund, are recorded but settle nothing (``unmatched_payments``). Exemptions
-  (dispense, art. 17) are not in the frames, so the loader never derives ``exempted``.
-- **Career quarters**: one per person and quarter that has a settled contribution (quarters still
-  ``due`` are left out). A quarter counts for the pension when a contribution of it with something
-  due is fully paid (reason ``paid``); otherwise it does not count (reason ``unpaid``). Exempted
-  quarters give no pension rights (socialsecurity.belgium.be, "dispense de cotisations").
-
-Defaults for optional fields: language ``fr`` (the domain's default), income source ``fund`` and
-status ``provisional``, no company director. A person's civil data are valid from their birth.
+What the register derives beyond the frames (contribution status from the payments, career
+quarters) and how rows are written is statut.services.landing's, the one write path that the
+ingestion gate uses too; this module adds what a first load needs on top: checks that raise.
 
 Refused, with a domain error naming the field, the value and the record (nothing is written): an
 invalid national or enterprise number, a birth date or sex that contradicts the number, a birth
@@ -36,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -44,8 +31,6 @@ from statut.domain.calendar import DateRange, Quarter
 from statut.domain.entities import (
     Address,
     Capacity,
-    CareerQuarterReason,
-    ContributionStatus,
     IncomeSource,
     IncomeStatus,
     Language,
@@ -67,13 +52,11 @@ from statut.services.frame_checks import (
     raise_first_failure,
     valid_enterprise_number,
 )
+from statut.services.landing import FundNumbers, land
 from statut.store import tables as t
 from statut.store.bulk import BulkInsert
 from statut.store.changes import Change
 from statut.store.unit_of_work import UnitOfWork
-
-if TYPE_CHECKING:
-    from sqlalchemy import Table as TableLike
 
 LoadProgress = Callable[[str, int, int], None]
 """Called with (step, done, total) as the load advances; steps are ``check`` and the table names."""
@@ -119,10 +102,32 @@ def load_population(
     """Check and write a whole population in the unit of work (which the caller commits)."""
     started = time.perf_counter()
     report = progress or _silent
-    checked = _check(uow, population, today or uow.clock().date(), report)
+    day = today or uow.clock().date()
+    checked = _check(uow, population, day, report)
     change = uow.record_change(actor=actor, reason=reason, source=source)
-    written, deferred = _write(uow, checked, change, report)
-    rows = {name: insert.rows for name, insert in written.items()}
+    landed = land(uow, checked, change, day, supersede_same_key=False, progress=report)
+    record_tables_loaded(uow, change, landed.written)
+    rows = landed.row_counts
+    uow.ledger.record(
+        change,
+        action="population.loaded",
+        entity_type="change",
+        entity_key=change.change_id,
+        payload={"rows": rows, "unmatched_payments": landed.unmatched_payments},
+    )
+    return LoadSummary(
+        change_id=change.change_id,
+        rows=rows,
+        digests={name: insert.digest for name, insert in landed.written.items()},
+        unmatched_payments=landed.unmatched_payments,
+        seconds=time.perf_counter() - started,
+        deferred=landed.deferred,
+    )
+
+
+def record_tables_loaded(uow: UnitOfWork, change: Change, written: Mapping[str, BulkInsert]) -> None:
+    """One ledger entry per table written, with its row count and digest (``ledger verify`` can then
+    tell that the rows of a load are the ones it wrote)."""
     for name, insert in written.items():
         if insert.rows:
             uow.ledger.record(
@@ -132,42 +137,16 @@ def load_population(
                 entity_key=name,
                 payload={"rows": insert.rows, "digest": insert.digest},
             )
-    uow.ledger.record(
-        change,
-        action="population.loaded",
-        entity_type="change",
-        entity_key=change.change_id,
-        payload={"rows": rows, "unmatched_payments": checked.unmatched},
-    )
-    return LoadSummary(
-        change_id=change.change_id,
-        rows=rows,
-        digests={name: insert.digest for name, insert in written.items()},
-        unmatched_payments=checked.unmatched,
-        seconds=time.perf_counter() - started,
-        deferred=tuple(deferred),
-    )
 
 
-@dataclass
-class _Checked:
-    """A checked population, linked to person ids, with what the register derives from it."""
-
-    people: pl.DataFrame
-    affiliations: pl.DataFrame
-    incomes: pl.DataFrame
-    contributions: pl.DataFrame
-    payments: pl.DataFrame
-    careers: pl.DataFrame
-    events: pl.DataFrame
-    unmatched: int
-
-
-def _check(uow: UnitOfWork, population: Mapping[RecordType, pl.DataFrame], day: date, report: LoadProgress) -> _Checked:
+def _check(
+    uow: UnitOfWork, population: Mapping[RecordType, pl.DataFrame], day: date, report: LoadProgress
+) -> dict[RecordType, pl.DataFrame]:
+    """The population checked (raises on the first failure), each record linked to its person_id."""
     frames = {record_type: _typed(record_type, population.get(record_type)) for record_type in RecordType}
     total = sum(frame.height for frame in frames.values())
     report("check", 0, total)
-    funds = _FundNumbers(uow.funds.codes())
+    funds = _FundCheck(uow.funds.codes())
     people = _checked_people(frames.pop(RecordType.PERSON), day)
     _refuse_registered(uow, people)
     people = people.with_columns(person_id=uow.bulk.reserve_ids(t.person, people.height))
@@ -179,68 +158,16 @@ def _check(uow: UnitOfWork, population: Mapping[RecordType, pl.DataFrame], day: 
         # pop: a typed input is not needed once linked, so it can be freed early.
         return _linked(frames.pop(record_type), directory, record_type.value)
 
-    affiliations = _checked_affiliations(linked(RecordType.AFFILIATION), funds)
-    incomes = _checked_incomes(linked(RecordType.INCOME))
-    contributions = _checked_contributions(linked(RecordType.CONTRIBUTION), funds)
-    payments = _checked_payments(linked(RecordType.PAYMENT), funds)
-    events = _checked_events(linked(RecordType.LIFE_EVENT), day)
-    report("check", total, total)
-    contributions, unmatched = _settled(contributions, payments, day)
-    return _Checked(
-        people=people,
-        affiliations=affiliations.with_columns(version_id=uow.bulk.reserve_ids(t.affiliation, affiliations.height)),
-        incomes=incomes,
-        contributions=contributions,
-        payments=payments,
-        careers=_career_quarters(contributions),
-        events=events,
-        unmatched=unmatched,
-    )
-
-
-def _write(
-    uow: UnitOfWork, checked: _Checked, change: Change, report: LoadProgress
-) -> tuple[dict[str, BulkInsert], list[str]]:
-    """Write the tables one at a time, releasing each source once written (memory holds one copy)."""
-    record_time = {"recorded_at": change.recorded_at, "change_id": change.change_id}
-    written: dict[str, BulkInsert] = {}
-
-    def write(table: TableLike, frame: pl.DataFrame) -> None:
-        constants = {"change_id": change.change_id} if table is t.person else record_time
-        written[table.name] = insert = uow.bulk.insert(table, frame, constants=constants, progress=report)
-        report(table.name, insert.rows, insert.rows)
-
-    people = checked.people.height
-    incoming = {
-        t.person: people,
-        t.person_identifier: people,
-        t.person_version: people,
-        t.affiliation: checked.affiliations.height,
-        t.income: checked.incomes.height,
-        t.contribution: checked.contributions.height,
-        t.payment: checked.payments.height,
-        t.career_quarter: checked.careers.height,
-        t.life_event: checked.events.height,
+    checked = {
+        RecordType.PERSON: people,
+        RecordType.AFFILIATION: _checked_affiliations(linked(RecordType.AFFILIATION), funds),
+        RecordType.INCOME: _checked_incomes(linked(RecordType.INCOME)),
+        RecordType.CONTRIBUTION: _checked_contributions(linked(RecordType.CONTRIBUTION), funds),
+        RecordType.PAYMENT: _checked_payments(linked(RecordType.PAYMENT), funds),
+        RecordType.LIFE_EVENT: _checked_events(linked(RecordType.LIFE_EVENT), day),
     }
-    nothing = pl.DataFrame()
-    with uow.bulk.deferring(incoming) as deferred:
-        write(t.person, checked.people.select("person_id"))
-        write(t.person_identifier, _identifiers(checked.people))
-        write(t.person_version, _person_versions(checked.people))
-        checked.people = nothing
-        write(t.affiliation, _affiliation_rows(checked.affiliations))
-        checked.affiliations = nothing
-        write(t.income, _income_rows(checked.incomes))
-        checked.incomes = nothing
-        write(t.contribution, _contribution_rows(checked.contributions))
-        checked.contributions = nothing
-        write(t.payment, _payment_rows(checked.payments))
-        checked.payments = nothing
-        write(t.career_quarter, checked.careers)
-        checked.careers = nothing
-        write(t.life_event, _event_rows(checked.events))
-        checked.events = nothing
-    return written, deferred
+    report("check", total, total)
+    return checked
 
 
 def _silent(_step: str, _done: int, _total: int) -> None:
@@ -368,28 +295,6 @@ def _refuse_registered(uow: UnitOfWork, people: pl.DataFrame) -> None:
         )
 
 
-def _identifiers(people: pl.DataFrame) -> pl.DataFrame:
-    return people.select("person_id", pl.col("national_number").alias("value"), "kind")
-
-
-def _person_versions(people: pl.DataFrame) -> pl.DataFrame:
-    return people.select(
-        "person_id",
-        "last_name",
-        "first_name",
-        "birth_date",
-        "sex",
-        "language",
-        "postal_code",
-        "municipality",
-        "street",
-        pl.when(pl.col("postal_code").is_not_null()).then(pl.lit("BE")).otherwise(None).alias("country"),
-        "death_date",
-        pl.col("birth_date").alias("valid_from"),
-        pl.lit(None, dtype=pl.Date()).alias("valid_to"),
-    )
-
-
 # -- records of people ----------------------------------------------------------------------------
 
 
@@ -428,8 +333,9 @@ def _enterprise_oracle(row: Mapping[str, Any]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class _FundNumbers:
-    """The register's funds, numbered, so that (person, fund, quarter) fits in one integer key."""
+class _FundCheck:
+    """The register's funds: a record's fund must be one of them, and has a number in the
+    (person, quarter, fund) key (statut.services.landing.FundNumbers)."""
 
     codes: set[str]
 
@@ -438,23 +344,8 @@ class _FundNumbers:
         known = sorted(self.codes)
         return Check("fund", ~pl.col("fund").is_in(known), f"unknown fund (known: {', '.join(known) or 'none'})")
 
-    def number(self) -> pl.Expr:
-        mapping = {code: position for position, code in enumerate(sorted(self.codes))}
-        return pl.col("fund").replace_strict(mapping, default=None, return_dtype=pl.Int64)
-
-
-QUARTER_BITS = 14  # a quarter index (year * 4 + quarter - 1) is below 2^14 up to the year 4095
-FUND_BITS = 10  # far fewer than 1024 funds
-
-
-def _quarter_key(funds: _FundNumbers) -> pl.Expr:
-    """(person, quarter, fund) as one Int64 that sorts in that order: person_id, then the quarter
-    index, then the fund's number, each in its own bits. Joins and sorts on it are integer work."""
-    return (
-        pl.col("person_id") * (1 << (QUARTER_BITS + FUND_BITS))
-        + pl.col("quarter_index").cast(pl.Int64) * (1 << FUND_BITS)
-        + funds.number()
-    )
+    def quarter_key(self) -> pl.Expr:
+        return FundNumbers(frozenset(self.codes)).quarter_key()
 
 
 def _with_quarters(frame: pl.DataFrame) -> pl.DataFrame:
@@ -464,7 +355,7 @@ def _with_quarters(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.rename({"quarter": "_raw_quarter"}).drop("quarter_index").hstack(parsed)
 
 
-def _checked_affiliations(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFrame:
+def _checked_affiliations(frame: pl.DataFrame, funds: _FundCheck) -> pl.DataFrame:
     affiliations = frame.with_columns(
         company_director=pl.col("company_director").fill_null(False),
         enterprise_number=compact_enterprise_number("enterprise_number"),
@@ -565,8 +456,8 @@ def _income_oracle(row: Mapping[str, Any]) -> None:
     )
 
 
-def _checked_contributions(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFrame:
-    contributions = _with_quarters(frame).with_columns(_key=_quarter_key(funds))
+def _checked_contributions(frame: pl.DataFrame, funds: _FundCheck) -> pl.DataFrame:
+    contributions = _with_quarters(frame).with_columns(_key=funds.quarter_key())
     raise_first_failure(
         contributions,
         [
@@ -585,17 +476,15 @@ def _checked_contributions(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataF
         RecordType.CONTRIBUTION.value,
     )
     # Only what is written or derived travels further: every column costs in the joins below.
-    return contributions.select(
-        "_key", "person_id", "fund", "quarter", "quarter_index", "quarter_start", "quarter_end", "amount_cents"
-    )
+    return contributions.select("record_id", "person_id", "fund", "quarter", "quarter_index", "amount_cents")
 
 
 def _quarter_oracle(row: Mapping[str, Any]) -> None:
     Quarter.parse(row["_raw_quarter"])
 
 
-def _checked_payments(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFrame:
-    payments = _with_quarters(frame).with_columns(_key=_quarter_key(funds))
+def _checked_payments(frame: pl.DataFrame, funds: _FundCheck) -> pl.DataFrame:
+    payments = _with_quarters(frame).with_columns(_key=funds.quarter_key())
     raise_first_failure(
         payments,
         [
@@ -613,7 +502,7 @@ def _checked_payments(frame: pl.DataFrame, funds: _FundNumbers) -> pl.DataFrame:
         ],
         RecordType.PAYMENT.value,
     )
-    return payments.select("_key", "person_id", "fund", "payment_date", "amount_cents", "quarter")
+    return payments.select("record_id", "person_id", "fund", "payment_date", "amount_cents", "quarter", "quarter_index")
 
 
 def _checked_events(frame: pl.DataFrame, today: date) -> pl.DataFrame:
@@ -635,111 +524,3 @@ def _checked_events(frame: pl.DataFrame, today: date) -> pl.DataFrame:
         RecordType.LIFE_EVENT.value,
     )
     return events
-
-
-# -- derived data ---------------------------------------------------------------------------------
-
-
-def _settled(contributions: pl.DataFrame, payments: pl.DataFrame, today: date) -> tuple[pl.DataFrame, int]:
-    """Contributions with what was paid for them and their status, in (person, quarter, fund)
-    order; and the number of payments that settle no contribution."""
-    contributions = contributions.sort("_key")
-    paid = (
-        payments.filter(pl.col("_key").is_not_null())
-        .sort("_key")
-        .group_by("_key", maintain_order=True)
-        .agg(paid_cents=pl.col("amount_cents").sum(), _payments=pl.len())
-        .with_columns(pl.col("_key").set_sorted())
-    )
-    # Both sides sorted on the key: a merge join, several times cheaper than hashing.
-    settled = (
-        contributions.join(paid, on="_key", how="left", maintain_order="left")
-        .with_columns(paid_cents=pl.col("paid_cents").fill_null(0))
-        .with_columns(
-            status=pl.when(pl.col("paid_cents") >= pl.col("amount_cents"))
-            .then(pl.lit(ContributionStatus.PAID.value))
-            .when(pl.col("paid_cents") > 0)
-            .then(pl.lit(ContributionStatus.PARTIAL.value))
-            .when(pl.col("quarter_end") > today)
-            .then(pl.lit(ContributionStatus.DUE.value))
-            .otherwise(pl.lit(ContributionStatus.UNPAID.value))
-        )
-    )
-    # Contribution keys are unique (checked), so each group of payments meets at most one of them.
-    matched = int(settled.get_column("_payments").sum() or 0)
-    return settled.drop("_payments"), payments.height - matched
-
-
-def _career_quarters(contributions: pl.DataFrame) -> pl.DataFrame:
-    """One row per person and settled quarter, from contributions in (person, quarter, fund) order."""
-    settled = contributions.filter(pl.col("status") != ContributionStatus.DUE.value)
-    counts = (pl.col("status") == ContributionStatus.PAID.value) & (pl.col("amount_cents") > 0)
-    person_quarter = (pl.col("_key") // (1 << FUND_BITS)).set_sorted().alias("_person_quarter")
-    return (
-        settled.group_by(person_quarter, maintain_order=True)
-        .agg(pl.col("person_id").first(), pl.col("quarter").first(), counts_for_pension=counts.any())
-        .select(
-            "person_id",
-            "quarter",
-            "counts_for_pension",
-            reason=pl.when(pl.col("counts_for_pension"))
-            .then(pl.lit(CareerQuarterReason.PAID.value))
-            .otherwise(pl.lit(CareerQuarterReason.UNPAID.value)),
-        )
-    )
-
-
-# -- rows of the tables ---------------------------------------------------------------------------
-# Rows are written in person order: a dossier reads a person's rows together, and parent lookups
-# (foreign keys) and index builds are much cheaper on ordered rows.
-
-
-def _affiliation_rows(affiliations: pl.DataFrame) -> pl.DataFrame:
-    return affiliations.select(
-        "version_id",
-        pl.col("version_id").alias("affiliation_id"),
-        "person_id",
-        pl.col("fund").alias("fund_code"),
-        "capacity",
-        "company_director",
-        "enterprise_number",
-        pl.col("start_date").alias("valid_from"),
-        pl.col("end_date").alias("valid_to"),
-    )
-
-
-def _income_rows(incomes: pl.DataFrame) -> pl.DataFrame:
-    return incomes.sort("person_id", "year", maintain_order=True).select(
-        "person_id",
-        "year",
-        "amount_cents",
-        pl.col("income_source").alias("source"),
-        pl.col("income_status").alias("status"),
-        pl.date(pl.col("year"), 1, 1).alias("valid_from"),
-        pl.date(pl.col("year") + 1, 1, 1).alias("valid_to"),
-    )
-
-
-def _contribution_rows(contributions: pl.DataFrame) -> pl.DataFrame:
-    return contributions.select(
-        "person_id",
-        pl.col("fund").alias("fund_code"),
-        "quarter",
-        pl.col("amount_cents").alias("due_cents"),
-        "paid_cents",
-        "status",
-        pl.col("quarter_start").alias("valid_from"),
-        pl.col("quarter_end").alias("valid_to"),
-    )
-
-
-def _payment_rows(payments: pl.DataFrame) -> pl.DataFrame:
-    return payments.sort("person_id", "payment_date", maintain_order=True).select(
-        "person_id", pl.col("fund").alias("fund_code"), "payment_date", "amount_cents", "quarter"
-    )
-
-
-def _event_rows(events: pl.DataFrame) -> pl.DataFrame:
-    return events.sort("person_id", "event_date", maintain_order=True).select(
-        "person_id", "event_type", "event_date", "child_national_number", pl.lit("{}").alias("details")
-    )

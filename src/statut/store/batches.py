@@ -41,6 +41,7 @@ class BatchRow:
     status: str
     received_at: datetime
     change_id: int
+    held: int = 0
 
 
 class BatchRepository:
@@ -170,6 +171,38 @@ class FundRecordRepository:
             select(fund_record.c.record_type, fund_record.c.content).where(fund_record.c.batch_id == batch_id)
         ).all()
         return _frames([(r[0], r[1]) for r in rows])
+
+    def stored_contents(self, batch_id: str) -> pl.DataFrame:
+        """What a batch wrote, as stored: record_type, record_id and content (the JSON text, not
+        decoded), for the reconciliation's hash totals.
+
+        A million rows are read through the driver's cursor, straight into columns: SQLAlchemy's row
+        objects cost more than the reading itself. The statement is SQLAlchemy's, compiled once."""
+        query = select(fund_record.c.record_type, fund_record.c.record_id, fund_record.c.content).where(
+            fund_record.c.batch_id == batch_id
+        )
+        schema = {"record_type": pl.String(), "record_id": pl.String(), "content": pl.String()}
+        compiled = query.compile(dialect=self._connection.dialect)
+        parameters = compiled.construct_params()
+        positional = compiled.positiontup or []
+        cursor = self._connection.connection.driver_connection.cursor()
+        try:
+            if positional:
+                cursor.execute(compiled.string, tuple(parameters[name] for name in positional))
+            else:
+                cursor.execute(compiled.string, parameters)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not rows:
+            return pl.DataFrame(schema=schema)
+        columns = list(zip(*rows, strict=True))
+        return pl.DataFrame(
+            {
+                name: pl.Series(name, values, dtype=dtype)
+                for (name, dtype), values in zip(schema.items(), columns, strict=True)
+            }
+        )
 
     def count(self, *, current_only: bool = True) -> int:
         query = select(func.count()).select_from(fund_record)

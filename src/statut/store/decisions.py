@@ -8,6 +8,12 @@ what ``statut events replay`` uses to rebuild the table from the outbox.
 
 ``decision_key`` (the kind and the triggering event id) is unique: a duplicate delivery of the
 trigger cannot make a second decision, even if a consumer's processed-event guard were bypassed.
+
+Notification (``decision_notification``): every decision, and every later status it reaches, is
+made known on each channel, recorded in the same transaction as the decision: on the portal (the
+person's rights page shows it at once: ``available``), by letter (a print job, ``pending`` until the
+fund's agent prints it: ``printed``), and by each webhook subscription of the fund that receives the
+decision event (the relay records ``delivered``, ``failing`` or ``dead``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,44 @@ from statut.store.changes import Change
 from statut.store.ledger import Ledger, canonical_json
 
 D = et.decision
+N = et.decision_notification
 DECISION_SOURCE = "/statut/decisions"
+#: Decision statuses that are notified by letter (a status that only closes a proposal the person
+#: answered herself, ``declined``, needs no letter: she knows).
+LETTER_STATUSES = frozenset(et.DECISION_STATUSES) - {"declined"}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """How one status of a decision was made known on one channel to one recipient."""
+
+    notification_id: int
+    decision_id: int
+    decision_status: str
+    channel: str  # portal, letter, webhook
+    recipient: str
+    fund_code: str | None
+    status: str  # available, pending, printed, delivered, failing, dead
+    attempts: int
+    detail: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _notice(row: Row[Any]) -> Notice:
+    return Notice(
+        int(row.notification_id),
+        int(row.decision_id),
+        row.decision_status,
+        row.channel,
+        row.recipient,
+        row.fund_code,
+        row.status,
+        int(row.attempts),
+        row.detail,
+        row.created_at,
+        row.updated_at,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +147,7 @@ class DecisionRepository:
             entity_key=decision.person_id,
             payload={**stored.as_data(), "source_uri": DECISION_SOURCE},
         )
+        self._notify(stored, change.recorded_at)
         return stored
 
     def set_status(
@@ -137,7 +181,116 @@ class DecisionRepository:
             entity_key=updated.person_id,
             payload={**updated.as_data(), "source_uri": DECISION_SOURCE},
         )
+        self._notify(updated, change.recorded_at)
         return updated
+
+    # -- notification -----------------------------------------------------------------------------
+
+    def _notify(self, decision: Decision, moment: datetime) -> None:
+        """The portal shows the decision at once; a letter waits for the fund to print it."""
+        assert decision.decision_id is not None
+        recipient = f"person/{decision.person_id}"
+        rows = [{"channel": "portal", "status": "available"}]
+        if decision.status in LETTER_STATUSES:
+            rows.append({"channel": "letter", "status": "pending"})
+        for row in rows:
+            self._upsert_notice(
+                (decision.decision_id, decision.status, row["channel"], recipient),
+                fund_code=decision.fund_code,
+                status=row["status"],
+                moment=moment,
+            )
+
+    def record_webhook_notice(
+        self,
+        decision_id: int,
+        decision_status: str,
+        subscription: str,
+        fund_code: str | None,
+        status: str,
+        *,
+        attempts: int,
+        detail: str | None,
+        moment: datetime,
+    ) -> None:
+        """What the relay learnt delivering a decision event to a webhook: delivered, failing, dead."""
+        self._upsert_notice(
+            (decision_id, decision_status, "webhook", subscription),
+            fund_code=fund_code,
+            status=status,
+            moment=moment,
+            attempts=attempts,
+            detail=detail,
+        )
+
+    def _upsert_notice(
+        self,
+        notice: tuple[int, str, str, str],
+        *,
+        fund_code: str | None,
+        status: str,
+        moment: datetime,
+        attempts: int = 0,
+        detail: str | None = None,
+    ) -> None:
+        """Insert or update the notice ``(decision_id, decision_status, channel, recipient)``."""
+        decision_id, decision_status, channel, recipient = notice
+        key = (
+            N.c.decision_id == decision_id,
+            N.c.decision_status == decision_status,
+            N.c.channel == channel,
+            N.c.recipient == recipient,
+        )
+        changed = self._connection.execute(
+            update(N).where(*key).values(status=status, attempts=attempts, detail=detail, updated_at=moment)
+        ).rowcount
+        if not changed:
+            self._connection.execute(
+                insert(N).values(
+                    decision_id=decision_id,
+                    decision_status=decision_status,
+                    channel=channel,
+                    recipient=recipient,
+                    fund_code=fund_code,
+                    status=status,
+                    attempts=attempts,
+                    detail=detail,
+                    created_at=moment,
+                    updated_at=moment,
+                )
+            )
+
+    def notices(self, decision_id: int) -> list[Notice]:
+        rows = self._connection.execute(select(N).where(N.c.decision_id == decision_id).order_by(N.c.notification_id))
+        return [_notice(row) for row in rows]
+
+    def letters_pending(self, *, fund_code: str | None = None, limit: int = 200) -> list[Notice]:
+        query = select(N).where(N.c.channel == "letter", N.c.status == "pending")
+        if fund_code is not None:
+            query = query.where(N.c.fund_code == fund_code)
+        rows = self._connection.execute(query.order_by(N.c.notification_id).limit(limit))
+        return [_notice(row) for row in rows]
+
+    def mark_printed(
+        self, notification_ids: Sequence[int], *, by: str, moment: datetime, fund_code: str | None = None
+    ) -> list[Notice]:
+        """Pending letters among ``notification_ids`` (of ``fund_code`` when given) become printed;
+        returns those that did."""
+        if not notification_ids:
+            return []
+        pending = select(N).where(
+            N.c.notification_id.in_(list(notification_ids)), N.c.channel == "letter", N.c.status == "pending"
+        )
+        if fund_code is not None:
+            pending = pending.where(N.c.fund_code == fund_code)
+        found = [_notice(row) for row in self._connection.execute(pending)]
+        if found:
+            self._connection.execute(
+                update(N)
+                .where(N.c.notification_id.in_([n.notification_id for n in found]))
+                .values(status="printed", detail=f"printed by {by}", updated_at=moment)
+            )
+        return found
 
     # -- projection (replay) ----------------------------------------------------------------------
 

@@ -10,6 +10,11 @@
 - ``processed_event``: event ids a consumer has applied, so a redelivery changes nothing.
 - ``decision``: decisions on rights with their explanation in fr, nl, de, en (a projection of the
   ``be.statut.decision.*`` events: ``statut events replay`` rebuilds it).
+- ``decision_notification``: how each decision (each status it reached) was made known, one row per
+  channel and recipient: the portal (available at once), a letter (a print job the fund's agent
+  prints), each webhook subscription of the fund (delivered, failing, dead). It is a log, not a
+  projection: it has no foreign key to ``decision`` so that a replay, which deletes and re-inserts
+  decisions with the same ids, keeps the record of letters already printed.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from statut.store.types import BigIntegerKey, UtcDateTime
 DELIVERY_STATUSES = ("pending", "delivered", "dead")
 SUBSCRIPTION_KINDS = ("inprocess", "webhook", "nats")
 DECISION_STATUSES = ("proposed", "granted", "refused", "pending_information", "notified", "closed", "declined")
+NOTIFICATION_CHANNELS = ("portal", "letter", "webhook")
+NOTIFICATION_STATUSES = ("available", "pending", "printed", "delivered", "failing", "dead")
 
 outbox = Table(
     "outbox",
@@ -83,6 +90,7 @@ event_delivery = Table(
     Index("uq_event_delivery_subscription_id_position", "subscription_id", "position", unique=True),
     Index("ix_event_delivery_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_event_delivery_subscription_id_subject_status", "subscription_id", "subject", "status", "position"),
+    Index("ix_event_delivery_subscription_id_status_position", "subscription_id", "status", "position"),
     comment="Delivery of one event to one subscriber: retries with backoff, then dead letter (status dead).",
 )
 
@@ -117,6 +125,45 @@ decision = Table(
     comment="Decisions on rights and dues taken on events, with their explanation (projection of decision events).",
 )
 
-EVENT_TABLES = (outbox, event_subscription, event_delivery, processed_event, decision)
+decision_notification = Table(
+    "decision_notification",
+    metadata,
+    Column("notification_id", BigIntegerKey, primary_key=True, autoincrement=True),
+    Column("decision_id", BigInteger(), nullable=False, comment="The decision made known (no foreign key: see above)."),
+    Column("decision_status", String(20), nullable=False, comment="The status of the decision this notice is about."),
+    Column("channel", String(10), nullable=False),
+    Column(
+        "recipient", String(120), nullable=False, comment="person/<id> (portal, letter) or the webhook subscription."
+    ),
+    Column("fund_code", String(16), nullable=True, comment="The fund that notifies (and prints the letter)."),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("detail", Text(), nullable=True, comment="Last error of a webhook, or who printed the letter."),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint(one_of("channel", NOTIFICATION_CHANNELS), name="channel"),
+    CheckConstraint(one_of("status", NOTIFICATION_STATUSES), name="status"),
+    Index(
+        "uq_decision_notification_notice",
+        "decision_id",
+        "decision_status",
+        "channel",
+        "recipient",
+        unique=True,
+    ),
+    Index("ix_decision_notification_channel_status_fund_code", "channel", "status", "fund_code"),
+    comment="How each decision was notified: portal, letter (a print job), webhook.",
+)
 
-__all__ = ["EVENT_TABLES", "decision", "event_delivery", "event_subscription", "metadata", "outbox", "processed_event"]
+EVENT_TABLES = (outbox, event_subscription, event_delivery, processed_event, decision, decision_notification)
+
+__all__ = [
+    "EVENT_TABLES",
+    "decision",
+    "decision_notification",
+    "event_delivery",
+    "event_subscription",
+    "metadata",
+    "outbox",
+    "processed_event",
+]

@@ -47,6 +47,7 @@ def _row_values(fund: SocialInsuranceFund) -> dict[str, Any]:
         "phone": fund.phone,
         "website": fund.website,
         "is_auxiliary": fund.is_auxiliary,
+        "iban": fund.iban,
     }
 
 
@@ -60,6 +61,7 @@ def _fund(row: Any) -> SocialInsuranceFund:
         phone=row.phone,
         website=row.website,
         is_auxiliary=bool(row.is_auxiliary),
+        iban=row.iban,
     )
 
 

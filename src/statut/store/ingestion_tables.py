@@ -3,7 +3,10 @@
 - ``ingest_batch``: one row per batch that passed the gate (rejected files leave no row: the register
   is unchanged by them). The content hash is unique per fund, so a re-sent file is recognised.
 - ``quarantine_entry``: every quarantined record, its raw line and every reason, until a corrected
-  record with the same record_id arrives (status ``released``, ``released_by`` that batch).
+  record with the same record_id arrives (status ``released``, ``released_by`` that batch). A record
+  that only waits for a related record (its person, an affiliation covering its period) is ``held``
+  with the awaited type and national number and its fields as read, and is checked again (and
+  released when it passes) as soon as a batch lands what it awaits.
 - ``fund_record``: the fund's own record ids, with the typed values the gate accepted (canonical JSON)
   and the register row they landed in. The register's tables know people, not the funds' record ids;
   this is what lets the gate tell "already held" from "correction", and what the reconciliation reads
@@ -12,13 +15,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, text
 
 from statut.store.tables import CURRENT, metadata, one_of
 from statut.store.types import BigIntegerKey, Code, UtcDateTime
 
 BATCH_STATUSES = ("landed",)
-QUARANTINE_STATUSES = ("open", "released")
+QUARANTINE_STATUSES = ("open", "released", "held")
 SOURCE_KINDS = ("fund", "legacy")
 
 ingest_batch = Table(
@@ -34,6 +37,7 @@ ingest_batch = Table(
     Column("accepted", Integer(), nullable=False),
     Column("quarantined", Integer(), nullable=False),
     Column("already_held", Integer(), nullable=False),
+    Column("held", Integer(), nullable=False, server_default=text("0")),
     Column("reconciliation", Text(), nullable=False, comment="File-side counts and hash totals, JSON."),
     Column("report", Text(), nullable=False, comment="The fund's report (statut.quality.report), JSON."),
     Column("status", Code(10), nullable=False),
@@ -58,7 +62,11 @@ quarantine_entry = Table(
     Column("reasons", Text(), nullable=False, comment="Every reason: rule_id, severity, field, value, detail (JSON)."),
     Column("status", Code(10), nullable=False),
     Column("released_by", String(64), ForeignKey("ingest_batch.batch_id"), nullable=True),
+    Column("awaiting_type", Code(16), nullable=True, comment="Held: the record type awaited (person, affiliation)."),
+    Column("awaiting_number", Code(11), nullable=True, comment="Held: the national number awaited."),
+    Column("fields", Text(), nullable=True, comment="Held: the record's fields as read (JSON)."),
     CheckConstraint(one_of("status", QUARANTINE_STATUSES), name="status"),
+    Index("ix_quarantine_entry_awaiting_number", "awaiting_number"),
     Index("ix_quarantine_entry_batch_id", "batch_id"),
     Index("ix_quarantine_entry_fund_code_record_id", "fund_code", "record_id"),
     comment="Records the gate refused, never lost: released when a corrected record arrives.",

@@ -3,8 +3,9 @@
 Each entry's hash covers a canonical JSON document of its sequence number, record time, actor,
 action, entity (type and key), reason, change, payload (the exact stored text) and the previous
 entry's hash. ``ledger_head`` keeps the anchor: the sequence number and hash of the newest entry,
-updated in the same transaction as every append. Appends are serialised (the head row is locked
-``FOR UPDATE`` on PostgreSQL; SQLite has a single writer).
+updated in the same transaction as every append. Appends are serialised: an append moves the head
+by a compare-and-set on the head row (which locks it on PostgreSQL until the commit; SQLite has a
+single writer), and a batch of entries (:meth:`Ledger.append_many`) moves it once.
 
 What :meth:`Ledger.verify` detects, and how:
 
@@ -34,14 +35,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from statut.domain.errors import DomainValidationError, IntegrityViolation
 from statut.store import tables as t
@@ -49,6 +50,8 @@ from statut.store.changes import Change, Clock
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
+#: Key in ``Connection.info`` of the head this connection wrote last (a guess, checked on use).
+_HEAD_GUESS = "statut.ledger.head_guess"
 _HEX = frozenset("0123456789abcdef")
 
 JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
@@ -157,6 +160,23 @@ def compute_entry_hash(
 
 
 @dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """An entry to append (:meth:`Ledger.append_many`); the ledger numbers, chains and hashes it.
+
+    With :meth:`Ledger.record_many`, an empty ``actor`` or ``reason`` and a missing ``change_id`` or
+    ``recorded_at`` are taken from the change."""
+
+    action: str
+    entity_type: str
+    entity_key: str | int
+    payload: Mapping[str, Any] | None = None
+    actor: str = ""
+    reason: str = ""
+    change_id: int | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerAnchor:
     """A point of the chain: entry ``seq`` has hash ``entry_hash`` (``0:000...`` is the empty ledger)."""
 
@@ -190,6 +210,18 @@ class LedgerVerification:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+#: The head's compare-and-set, built once (a statement built per call costs more than it runs).
+_MOVE_HEAD = (
+    update(t.ledger_head)
+    .where(
+        t.ledger_head.c.head_id == HEAD_ID,
+        t.ledger_head.c.seq == bindparam("b_seen_seq"),
+        t.ledger_head.c.entry_hash == bindparam("b_seen_hash"),
+    )
+    .values(seq=bindparam("b_seq"), entry_hash=bindparam("b_hash"), updated_at=bindparam("b_at"))
+)
 
 
 class Ledger:
@@ -231,10 +263,103 @@ class Ledger:
         recorded_at: datetime | None = None,
     ) -> LedgerEntry:
         """Append one entry to the chain. Any capability may log here (later: reads of personal data)."""
-        for name, value in (("actor", actor), ("action", action), ("entity_type", entity_type)):
-            if not value or not value.strip():
-                raise DomainValidationError(name, value, "is required in a ledger entry")
-        moment = recorded_at or self._clock()
+        [entry] = self.append_many(
+            [
+                PendingEntry(
+                    actor=actor,
+                    action=action,
+                    entity_type=entity_type,
+                    entity_key=entity_key,
+                    reason=reason,
+                    payload=payload,
+                    change_id=change_id,
+                    recorded_at=recorded_at,
+                )
+            ]
+        )
+        return entry
+
+    def record_many(self, change: Change, entries: Sequence[PendingEntry]) -> list[LedgerEntry]:
+        """Append several entries of one change (its actor, reason, record time fill the blanks)."""
+        return self.append_many(
+            [
+                replace(
+                    entry,
+                    actor=entry.actor or change.actor,
+                    reason=entry.reason or change.reason,
+                    change_id=change.change_id if entry.change_id is None else entry.change_id,
+                    recorded_at=entry.recorded_at or change.recorded_at,
+                )
+                for entry in entries
+            ]
+        )
+
+    def append_many(self, entries: Sequence[PendingEntry]) -> list[LedgerEntry]:
+        """Append entries in order, as one link of the chain per entry, with one move of the head.
+
+        The head is moved first, by a compare-and-set (``UPDATE ledger_head ... WHERE seq = :seen AND
+        entry_hash = :seen_hash``), then the entries are inserted in one statement. The head this
+        connection saw last is the guess; if another writer (or a rolled-back transaction) moved it,
+        the update matches no row and the head is read again, locked. The update takes the same row
+        lock as ``SELECT ... FOR UPDATE`` did (PostgreSQL re-checks the condition once the lock is
+        granted), so appends stay serialised and the chain has no fork, while a writer appending
+        again and again pays two statements per batch instead of three per entry.
+        """
+        if not entries:
+            return []
+        for entry in entries:
+            for name, value in (("actor", entry.actor), ("action", entry.action), ("entity_type", entry.entity_type)):
+                if not value or not value.strip():
+                    raise DomainValidationError(name, value, "is required in a ledger entry")
+        default_moment = self._clock()
+        prepared = [
+            (entry, entry.recorded_at or default_moment, canonical_json(entry.payload or {}), str(entry.entity_key))
+            for entry in entries
+        ]
+        guess = self._connection.info.get(_HEAD_GUESS)
+        while True:
+            head = guess if guess is not None else self._locked_head()
+            built = _chain(head, prepared)
+            last = built[-1]
+            moved = self._connection.execute(
+                _MOVE_HEAD,
+                {
+                    "b_seen_seq": head.seq,
+                    "b_seen_hash": head.entry_hash,
+                    "b_seq": last.seq,
+                    "b_hash": last.entry_hash,
+                    "b_at": last.recorded_at,
+                },
+            ).rowcount
+            if moved == 1:
+                break
+            if guess is None:  # read under lock and still moved: the database changed under us
+                raise IntegrityViolation("the ledger head moved while locked: run `statut ledger verify`")
+            guess = None
+        self._connection.execute(
+            insert(t.ledger),
+            [
+                {
+                    "seq": e.seq,
+                    "recorded_at": e.recorded_at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "entity_type": e.entity_type,
+                    "entity_key": e.entity_key,
+                    "reason": e.reason,
+                    "change_id": e.change_id,
+                    "payload": e.payload,
+                    "prev_hash": e.prev_hash,
+                    "entry_hash": e.entry_hash,
+                }
+                for e in built
+            ],
+        )
+        # A guess only: a rollback may undo this, and the compare-and-set above then misses and re-reads.
+        self._connection.info[_HEAD_GUESS] = LedgerAnchor(last.seq, last.entry_hash)
+        return [replace(e, recorded_at=e.recorded_at.astimezone(UTC)) for e in built]
+
+    def _locked_head(self) -> LedgerAnchor:
         head = self._connection.execute(
             select(t.ledger_head.c.seq, t.ledger_head.c.entry_hash)
             .where(t.ledger_head.c.head_id == HEAD_ID)
@@ -242,54 +367,7 @@ class Ledger:
         ).one_or_none()
         if head is None:
             raise IntegrityViolation("the ledger head anchor is missing: run `statut ledger verify`")
-        seq = int(head.seq) + 1
-        payload_text = canonical_json(payload or {})
-        key = str(entity_key)
-        entry_hash = compute_entry_hash(
-            seq=seq,
-            recorded_at=moment,
-            actor=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_key=key,
-            reason=reason,
-            change_id=change_id,
-            payload=payload_text,
-            prev_hash=head.entry_hash,
-        )
-        self._connection.execute(
-            insert(t.ledger).values(
-                seq=seq,
-                recorded_at=moment,
-                actor=actor,
-                action=action,
-                entity_type=entity_type,
-                entity_key=key,
-                reason=reason,
-                change_id=change_id,
-                payload=payload_text,
-                prev_hash=head.entry_hash,
-                entry_hash=entry_hash,
-            )
-        )
-        self._connection.execute(
-            update(t.ledger_head)
-            .where(t.ledger_head.c.head_id == HEAD_ID)
-            .values(seq=seq, entry_hash=entry_hash, updated_at=moment)
-        )
-        return LedgerEntry(
-            seq,
-            moment.astimezone(UTC),
-            actor,
-            action,
-            entity_type,
-            key,
-            reason,
-            change_id,
-            payload_text,
-            head.entry_hash,
-            entry_hash,
-        )
+        return LedgerAnchor(int(head.seq), head.entry_hash)
 
     def head(self) -> LedgerAnchor | None:
         row = self._connection.execute(
@@ -412,6 +490,43 @@ class _ChainWalk:
                 anchor.seq, f"entry {anchor.seq} does not have the hash of the external anchor: history rewritten"
             )
         return None
+
+
+def _chain(head: LedgerAnchor, prepared: Sequence[tuple[PendingEntry, datetime, str, str]]) -> list[LedgerEntry]:
+    """Number and hash entries after ``head``, each linked to the one before."""
+    built: list[LedgerEntry] = []
+    seq, prev_hash = head.seq, head.entry_hash
+    for entry, moment, payload_text, key in prepared:
+        seq += 1
+        entry_hash = compute_entry_hash(
+            seq=seq,
+            recorded_at=moment,
+            actor=entry.actor,
+            action=entry.action,
+            entity_type=entry.entity_type,
+            entity_key=key,
+            reason=entry.reason,
+            change_id=entry.change_id,
+            payload=payload_text,
+            prev_hash=prev_hash,
+        )
+        built.append(
+            LedgerEntry(
+                seq,
+                moment,
+                entry.actor,
+                entry.action,
+                entry.entity_type,
+                key,
+                entry.reason,
+                entry.change_id,
+                payload_text,
+                prev_hash,
+                entry_hash,
+            )
+        )
+        prev_hash = entry_hash
+    return built
 
 
 def _entry(row: Any) -> LedgerEntry:

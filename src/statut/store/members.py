@@ -106,3 +106,31 @@ class MemberRepository:
         )
         row = self._connection.execute(query).first()
         return None if row is None else (int(row[0]), str(row[1]))
+
+    def first_member_in_good_standing(
+        self, day: date, *, sex: str, born_after: date, born_on_or_before: date
+    ) -> tuple[int, str] | None:
+        """The person with the smallest id who is affiliated on ``day``, alive, of ``sex``, born in the
+        given window, and owes no overdue contribution: the demo's self-employed persona, chosen so that
+        the life events the demo shows (a birth) meet every condition of the right they trigger."""
+        C = t.contribution  # noqa: N806 - table alias, like A, PI and PV
+        overdue = (
+            select(C.c.person_id).where(C.c.person_id == A.c.person_id, bt.current(C), C.c.status == "unpaid").exists()
+        )
+        query = (
+            select(A.c.person_id, PI.c.value)
+            .join(PI, and_(PI.c.person_id == A.c.person_id, bt.current(PI)))
+            .join(PV, and_(PV.c.person_id == A.c.person_id, bt.current(PV), PV.c.valid_to.is_(None)))
+            .where(
+                _in_force(day),
+                PV.c.sex == sex,
+                PV.c.death_date.is_(None),
+                PV.c.birth_date > born_after,
+                PV.c.birth_date <= born_on_or_before,
+                ~overdue,
+            )
+            .order_by(A.c.person_id, PI.c.kind.desc())
+            .limit(1)
+        )
+        row = self._connection.execute(query).first()
+        return None if row is None else (int(row[0]), str(row[1]))

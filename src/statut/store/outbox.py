@@ -13,23 +13,37 @@ register for that change. ``table.loaded`` entries are covered by the summary an
 Subjects are pseudonymous: ``person/<person_id>`` (the register's surrogate key), never the
 national number; the number is kept in a separate column and only added to the envelope for
 subscribers entitled to it (statut.events.cloudevents).
+
+Order per person without a per-person counter: an event's ``sequence`` is the sequence number of the
+ledger entry it announces. The ledger numbers every entry in commit order under its head lock, so a
+person's events are strictly increasing in ``sequence`` (not contiguous: other people's entries lie in
+between), and writing an event costs no ``max(sequence)`` query.
+
+Waking the relay: a transaction that wrote outbox rows says so when it commits, so a relay does not
+have to poll to learn of it. On PostgreSQL the transaction sends ``NOTIFY statut_outbox``, which the
+server delivers *after* the commit to every listening relay, in any process. On SQLite a relay in
+the same process is woken by the engine's commit event (:func:`commit_signal`); it runs just before
+the commit, but the relay's next write transaction begins ``IMMEDIATE`` and so waits for the
+committing writer to finish. A relay in another process falls back to polling.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, event, func, insert, select, text, update
 
 from statut.store import events_tables as et
 from statut.store import tables as t
 from statut.store.changes import Change, Clock
-from statut.store.ledger import Ledger, LedgerEntry, canonical_json
+from statut.store.ledger import Ledger, LedgerEntry, PendingEntry, canonical_json
 
 OB = et.outbox
 SOURCE = "/statut/register"
@@ -46,6 +60,10 @@ EVENT_NAMES: Mapping[str, str] = {
 }
 #: Ledger actions that announce nothing of their own (covered by a summary event).
 SILENT_ACTIONS = frozenset({"table.loaded"})
+#: PostgreSQL channel a transaction that wrote events notifies (delivered after its commit).
+NOTIFY_CHANNEL = "statut_outbox"
+_DIRTY = "statut.outbox.uncommitted"  # Connection.info: this connection's transaction wrote events
+_NOTIFIED = "statut.outbox.notified"  # Connection.info: the transaction that already sent NOTIFY
 
 
 def event_type_of(action: str) -> str:
@@ -83,6 +101,23 @@ class OutboxRecord:
         return person_id_of(self.subject)
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to write (:meth:`OutboxRepository.add_many`)."""
+
+    event_type: str
+    subject: str
+    data: Mapping[str, Any]
+    sequence: int
+    source: str = SOURCE
+    occurred_at: datetime | None = None
+    change_id: int | None = None
+    person_number: str | None = None
+    event_id: str | None = None
+    #: Look the national number of this person up in the insert itself (when ``person_number`` is None).
+    number_of: int | None = None
+
+
 def _record(row: Row[Any]) -> OutboxRecord:
     return OutboxRecord(
         position=int(row.position),
@@ -118,39 +153,70 @@ class OutboxRepository:
         change_id: int | None = None,
         person_number: str | None = None,
         event_id: str | None = None,
+        sequence: int | None = None,
     ) -> OutboxRecord:
-        """Append an event; its ``sequence`` follows the subject's previous event (order per person)."""
-        if not event_type.startswith(TYPE_PREFIX):
-            event_type = TYPE_PREFIX + event_type
-        previous = self._connection.execute(select(func.max(OB.c.sequence)).where(OB.c.subject == subject)).scalar()
-        sequence = int(previous or 0) + 1
-        new_id = event_id or str(uuid.uuid4())
-        moment = occurred_at or self._clock()
-        data_text = canonical_json(dict(data))
-        values: dict[str, Any] = {
-            "event_id": new_id,
-            "event_type": event_type,
-            "source": source,
-            "subject": subject,
-            "sequence": sequence,
-            "person_number": person_number,
-            "occurred_at": moment,
-            "data": data_text,
-            "change_id": change_id,
-        }
-        position = self._connection.execute(insert(OB).values(**values).returning(OB.c.position)).scalar_one()
-        return OutboxRecord(
-            position=int(position),
-            event_id=new_id,
-            event_type=event_type,
-            source=source,
-            subject=subject,
-            sequence=sequence,
-            occurred_at=moment,
-            data=json.loads(data_text),
-            person_number=person_number,
-            change_id=change_id,
+        """Append an event. ``sequence`` orders it among its subject's events: the announcing ledger
+        gives its entry's number; without one, it follows the subject's last event."""
+        if sequence is None:
+            previous = self._connection.execute(select(func.max(OB.c.sequence)).where(OB.c.subject == subject)).scalar()
+            sequence = int(previous or 0) + 1
+        [record] = self.add_many(
+            [
+                NewEvent(
+                    event_type,
+                    subject,
+                    data,
+                    sequence=sequence,
+                    source=source,
+                    occurred_at=occurred_at,
+                    change_id=change_id,
+                    person_number=person_number,
+                    event_id=event_id,
+                )
+            ]
         )
+        return record
+
+    def add_many(self, events: Sequence[NewEvent]) -> list[OutboxRecord]:
+        """Append events in one statement (positions in the order given)."""
+        if not events:
+            return []
+        default_moment = self._clock()
+        values: list[dict[str, Any]] = []
+        for new in events:
+            event_type = new.event_type if new.event_type.startswith(TYPE_PREFIX) else TYPE_PREFIX + new.event_type
+            values.append(
+                {
+                    "event_id": new.event_id or str(uuid.uuid4()),
+                    "event_type": event_type,
+                    "source": new.source,
+                    "subject": new.subject,
+                    "sequence": new.sequence,
+                    "b_number": new.person_number,
+                    "b_number_of": new.number_of if new.person_number is None else None,
+                    "occurred_at": new.occurred_at or default_moment,
+                    "data": canonical_json(dict(new.data)),
+                    "change_id": new.change_id,
+                }
+            )
+        stored = self._connection.execute(_INSERT_EVENTS, values).all()
+        positions = [int(row.position) for row in stored]
+        _announce_commit(self._connection)
+        return [
+            OutboxRecord(
+                position=position,
+                event_id=row["event_id"],
+                event_type=row["event_type"],
+                source=row["source"],
+                subject=row["subject"],
+                sequence=int(row["sequence"]),
+                occurred_at=row["occurred_at"],
+                data=json.loads(row["data"]),
+                person_number=number,
+                change_id=row["change_id"],
+            )
+            for position, number, row in zip(positions, [r.person_number for r in stored], values, strict=True)
+        ]
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -167,13 +233,18 @@ class OutboxRepository:
 
     def mark_dispatched(self, positions: Sequence[int], moment: datetime) -> None:
         """Stamp fanned-out events with the relay's commit order (what SSE resumes from)."""
-        last = self._connection.execute(select(func.max(OB.c.dispatch_seq))).scalar()
-        next_seq = int(last or 0)
-        for position in sorted(positions):
-            next_seq += 1
-            self._connection.execute(
-                update(OB).where(OB.c.position == position).values(dispatched_at=moment, dispatch_seq=next_seq)
-            )
+        if not positions:
+            return
+        last = int(self._connection.execute(select(func.max(OB.c.dispatch_seq))).scalar() or 0)
+        self._connection.execute(
+            update(OB)
+            .where(OB.c.position == bindparam("b_position"))
+            .values(dispatched_at=moment, dispatch_seq=bindparam("b_seq")),
+            [
+                {"b_position": position, "b_seq": last + number}
+                for number, position in enumerate(sorted(positions), start=1)
+            ],
+        )
 
     def dispatched_after(
         self, dispatch_seq: int, limit: int = 500, type_prefixes: Sequence[str] = ()
@@ -205,6 +276,11 @@ class OutboxRepository:
     def for_subject(self, subject: str) -> list[OutboxRecord]:
         rows = self._connection.execute(select(OB).where(OB.c.subject == subject).order_by(OB.c.sequence))
         return [_record(row) for row in rows]
+
+    def has_undispatched(self) -> bool:
+        """Cheap check of the relay's idle loop (an index probe, no lock taken)."""
+        query = select(OB.c.position).where(OB.c.dispatched_at.is_(None)).limit(1)
+        return self._connection.execute(query).first() is not None
 
     def count(self, *, undispatched: bool = False) -> int:
         query = select(func.count()).select_from(OB)
@@ -238,48 +314,128 @@ class AnnouncingLedger(Ledger):
         entity_key: str | int,
         payload: Mapping[str, Any] | None = None,
     ) -> LedgerEntry:
-        entry = super().record(change, action=action, entity_type=entity_type, entity_key=entity_key, payload=payload)
-        if action not in SILENT_ACTIONS:
-            self._announce(change, action, entity_type, entity_key, payload=dict(payload or {}), entry=entry)
+        [entry] = self.record_many(change, [PendingEntry(action, entity_type, entity_key, payload)])
         return entry
 
-    def _announce(
-        self,
-        change: Change,
-        action: str,
-        entity_type: str,
-        entity_key: str | int,
-        *,
-        payload: dict[str, Any],
-        entry: LedgerEntry,
-    ) -> None:
-        person_id = int(entity_key) if entity_type == "person" else None
-        subject = person_subject(person_id) if person_id is not None else f"{entity_type}/{entity_key}"
-        data: dict[str, Any] = {
-            "action": action,
-            "ledger_seq": entry.seq,
-            **_enrich(self._db, action, person_id, payload),
-        }
-        source = str(payload.get("source_uri") or SOURCE) if action.startswith("decision.") else SOURCE
-        self._outbox.add(
-            event_type_of(action),
-            subject,
-            data,
-            source=source,
-            occurred_at=change.recorded_at,
-            change_id=change.change_id,
-            person_number=_national_number(self._db, person_id) if person_id is not None else None,
-        )
+    def record_many(self, change: Change, entries: Sequence[PendingEntry]) -> list[LedgerEntry]:
+        """Append a change's entries with one move of the ledger head, and announce them with one
+        insert into the outbox (the batch path of a producer writing many facts at once)."""
+        written = super().record_many(change, entries)
+        announced = [
+            (pending, entry)
+            for pending, entry in zip(entries, written, strict=True)
+            if entry.action not in SILENT_ACTIONS
+        ]
+        if not announced:
+            return written
+        events = []
+        for pending, entry in announced:
+            person_id = int(pending.entity_key) if pending.entity_type == "person" else None
+            subject = person_subject(person_id) if person_id is not None else f"{entry.entity_type}/{entry.entity_key}"
+            payload = dict(pending.payload or {})
+            data: dict[str, Any] = {
+                "action": entry.action,
+                "ledger_seq": entry.seq,
+                **_enrich(self._db, entry.action, person_id, payload),
+            }
+            source = str(payload.get("source_uri") or SOURCE) if entry.action.startswith("decision.") else SOURCE
+            events.append(
+                NewEvent(
+                    event_type_of(entry.action),
+                    subject,
+                    data,
+                    sequence=entry.seq,
+                    source=source,
+                    occurred_at=change.recorded_at,
+                    change_id=change.change_id,
+                    number_of=person_id,
+                )
+            )
+        self._outbox.add_many(events)
+        return written
 
 
-def _national_number(connection: Connection, person_id: int) -> str | None:
+def _current_number(person_id: Any) -> Any:
+    """The person's current national number (else current BIS number), as a scalar subquery: the
+    outbox insert looks it up itself instead of a query per event."""
     pi = t.person_identifier
-    return connection.execute(
+    return (
         select(pi.c.value)
         .where(pi.c.person_id == person_id, pi.c.superseded_at.is_(None))
         .order_by(pi.c.kind.desc(), pi.c.identifier_id.desc())
         .limit(1)
-    ).scalar_one_or_none()
+        .scalar_subquery()
+    )
+
+
+#: The events' insert, built once; the national number is looked up by the insert itself.
+_INSERT_EVENTS = (
+    insert(OB)
+    .values(person_number=func.coalesce(bindparam("b_number"), _current_number(bindparam("b_number_of"))))
+    .returning(OB.c.position, OB.c.person_number, sort_by_parameter_order=True)
+)
+
+
+# -- waking the relay ---------------------------------------------------------------------------------
+
+
+class CommitSignal:
+    """A generation counter the relay waits on; bumped when a transaction that wrote events commits."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        with self._condition:
+            return self._generation
+
+    def notify(self) -> None:
+        with self._condition:
+            self._generation += 1
+            self._condition.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> bool:
+        """Wait until the generation moves past ``seen`` or ``timeout`` seconds; True if it moved."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self._generation != seen, timeout)
+
+
+_SIGNALS: weakref.WeakKeyDictionary[Engine, CommitSignal] = weakref.WeakKeyDictionary()
+_SIGNALS_LOCK = threading.Lock()
+
+
+def commit_signal(engine: Engine) -> CommitSignal:
+    """The signal of ``engine`` in this process, listening to its commits from the first call on."""
+    with _SIGNALS_LOCK:
+        found = _SIGNALS.get(engine)
+        if found is not None:
+            return found
+        signal = _SIGNALS[engine] = CommitSignal()
+
+    def on_commit(connection: Connection) -> None:
+        if connection.info.pop(_DIRTY, False):
+            signal.notify()
+
+    def on_rollback(connection: Connection) -> None:
+        connection.info.pop(_DIRTY, None)
+
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "rollback", on_rollback)
+    return signal
+
+
+def _announce_commit(connection: Connection) -> None:
+    """Mark this transaction as one that wrote events (see the module docstring)."""
+    connection.info[_DIRTY] = True
+    if connection.dialect.name != "postgresql":
+        return
+    transaction = connection.get_transaction()
+    if transaction is not None and connection.info.get(_NOTIFIED) is transaction:
+        return  # one NOTIFY per transaction: PostgreSQL folds identical ones anyway
+    connection.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    connection.info[_NOTIFIED] = transaction
 
 
 def _enrich(connection: Connection, action: str, person_id: int | None, payload: dict[str, Any]) -> dict[str, Any]:

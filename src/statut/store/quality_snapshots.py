@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Select, func, insert, select
+from sqlalchemy import Connection, Date, Select, func, insert, select
 
 from statut.exchange.format import RecordType
 from statut.exchange.frames import conform, empty_frame
@@ -63,20 +63,76 @@ class QualitySnapshotRepository:
 
 # -- the register as typed frames ----------------------------------------------------------------
 
+#: How each record type's ``record_id`` is made: a key that stays when the record gets a new version
+#: (so a finding on it survives a correction that keeps the defect, and closes when one removes it).
+STABLE_KEYS: dict[RecordType, tuple[str, ...]] = {
+    RecordType.PERSON: ("person_id",),
+    RecordType.AFFILIATION: ("affiliation_id", "start_date"),
+    RecordType.INCOME: ("person_id", "year", "income_source"),
+    RecordType.CONTRIBUTION: ("person_id", "fund", "quarter"),
+    RecordType.PAYMENT: ("version_id",),
+    RecordType.LIFE_EVENT: ("version_id",),
+}
+
 
 def _frame(connection: Connection, query: Select[Any]) -> pl.DataFrame:
-    result = connection.execute(query)
-    names = list(result.keys())
-    return pl.DataFrame([tuple(r) for r in result], schema=names, orient="row", infer_schema_length=None)
+    """Rows of ``query`` as a frame, fetched from the driver's cursor in blocks: no SQLAlchemy row
+    object per row (the register has tens of millions of rows). Dates come back as ISO text from
+    SQLite and are parsed column-wise."""
+    compiled = query.compile(dialect=connection.dialect)
+    names = [str(column.key) for column in query.selected_columns]
+    result = connection.exec_driver_sql(str(compiled), compiled_parameters(compiled))
+    cursor = result.cursor
+    assert cursor is not None
+    blocks = []
+    while True:
+        rows = cursor.fetchmany(200_000)
+        if not rows:
+            break
+        blocks.append(pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None))
+    result.close()
+    if not blocks:
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+    frame = pl.concat(blocks, how="vertical_relaxed")
+    dates = [
+        str(c.key) for c in query.selected_columns if isinstance(c.type, Date) and frame.schema[str(c.key)] == pl.String
+    ]
+    return frame.with_columns(pl.col(name).str.slice(0, 10).str.to_date("%Y-%m-%d") for name in dates)
 
 
-def read_register_frames(connection: Connection) -> dict[RecordType, pl.DataFrame]:
-    """Every current register record, per record type, in the typed schemas (with ``fund``)."""
+def compiled_parameters(compiled: Any) -> Any:
+    """The bound values of a compiled statement in the form its driver takes (tuple or mapping)."""
+    params = compiled.construct_params()
+    if compiled.positional:
+        return tuple(params[name] for name in compiled.positiontup)
+    return params
+
+
+def person_id_bounds(connection: Connection) -> tuple[int, int]:
+    """Smallest and largest person_id (0, -1 for an empty register)."""
+    low, high = connection.execute(select(func.min(t.person.c.person_id), func.max(t.person.c.person_id))).one()
+    return (0, -1) if low is None else (int(low), int(high))
+
+
+def read_register_frames(
+    connection: Connection, persons: tuple[int, int] | None = None
+) -> dict[RecordType, pl.DataFrame]:
+    """Every current register record, per record type, in the typed schemas (with ``fund``).
+
+    ``persons``: only the records of persons with ``low <= person_id < high``. Every scan rule looks
+    at one person's records together (their number, their affiliations, their quarters), so a scan
+    made range by range finds exactly what a scan of the whole register finds, in bounded memory.
+    """
+
+    def within(column: Any) -> list[Any]:
+        return [] if persons is None else [column >= persons[0], column < persons[1]]
+
+    pid = t.person_identifier.c
     numbers = _frame(
         connection,
-        select(t.person_identifier.c.person_id, func.min(t.person_identifier.c.value).label("national_number"))
-        .where(t.person_identifier.c.superseded_at.is_(None))
-        .group_by(t.person_identifier.c.person_id),
+        select(pid.person_id, func.min(pid.value).label("national_number"))
+        .where(pid.superseded_at.is_(None), *within(pid.person_id))
+        .group_by(pid.person_id),
     )
     aff = t.affiliation.c
     affiliations = _frame(
@@ -84,13 +140,14 @@ def read_register_frames(connection: Connection) -> dict[RecordType, pl.DataFram
         select(
             aff.person_id,
             aff.version_id,
+            aff.affiliation_id,
             aff.fund_code.label("fund"),
             aff.capacity,
             aff.company_director,
             aff.enterprise_number,
             aff.valid_from.label("start_date"),
             aff.valid_to.label("end_date"),
-        ).where(aff.superseded_at.is_(None)),
+        ).where(aff.superseded_at.is_(None), *within(aff.person_id)),
     )
     person_fund = (
         affiliations.sort("start_date").group_by("person_id").agg(pl.col("fund").last())
@@ -98,7 +155,7 @@ def read_register_frames(connection: Connection) -> dict[RecordType, pl.DataFram
         else pl.DataFrame(schema={"person_id": pl.Int64, "fund": pl.String})
     )
     pv = t.person_version.c
-    persons = _frame(
+    persons_frame = _frame(
         connection,
         select(
             pv.person_id,
@@ -112,7 +169,7 @@ def read_register_frames(connection: Connection) -> dict[RecordType, pl.DataFram
             pv.municipality,
             pv.street,
             pv.death_date,
-        ).where(pv.superseded_at.is_(None), pv.valid_to.is_(None)),
+        ).where(pv.superseded_at.is_(None), pv.valid_to.is_(None), *within(pv.person_id)),
     )
     inc = t.income.c
     incomes = _frame(
@@ -124,14 +181,14 @@ def read_register_frames(connection: Connection) -> dict[RecordType, pl.DataFram
             inc.amount_cents,
             inc.source.label("income_source"),
             inc.status.label("income_status"),
-        ).where(inc.superseded_at.is_(None)),
+        ).where(inc.superseded_at.is_(None), *within(inc.person_id)),
     )
     con = t.contribution.c
     contributions = _frame(
         connection,
         select(
             con.person_id, con.version_id, con.fund_code.label("fund"), con.quarter, con.due_cents.label("amount_cents")
-        ).where(con.superseded_at.is_(None)),
+        ).where(con.superseded_at.is_(None), *within(con.person_id)),
     )
     pay = t.payment.c
     payments = _frame(
@@ -143,17 +200,17 @@ def read_register_frames(connection: Connection) -> dict[RecordType, pl.DataFram
             pay.payment_date,
             pay.amount_cents,
             pay.quarter,
-        ).where(pay.superseded_at.is_(None)),
+        ).where(pay.superseded_at.is_(None), *within(pay.person_id)),
     )
     ev = t.life_event.c
     events = _frame(
         connection,
         select(
             ev.person_id, ev.event_id.label("version_id"), ev.event_type, ev.event_date, ev.child_national_number
-        ).where(ev.superseded_at.is_(None)),
+        ).where(ev.superseded_at.is_(None), *within(ev.person_id)),
     )
     raw = {
-        RecordType.PERSON: persons,
+        RecordType.PERSON: persons_frame,
         RecordType.AFFILIATION: affiliations,
         RecordType.INCOME: incomes,
         RecordType.CONTRIBUTION: contributions,
@@ -181,5 +238,45 @@ def _typed(
             .cast(pl.Int32)
             .alias("quarter_index")
         )
-    frame = frame.with_columns(pl.format(f"{record_type.value}:{{}}", pl.col("version_id")).alias("record_id"))
+    key = pl.concat_str(
+        [pl.lit(record_type.value), *(pl.col(c).cast(pl.String).fill_null("") for c in STABLE_KEYS[record_type])],
+        separator=":",
+    )
+    # A stable key held by two current records (valid-time pieces of one affiliation) gets the
+    # version too, so that record ids stay unique as the rules expect.
+    frame = frame.with_columns(
+        pl.when(key.is_duplicated())
+        .then(pl.format("{}:v{}", key, pl.col("version_id")))
+        .otherwise(key)
+        .alias("record_id")
+    )
     return conform(record_type, frame)
+
+
+def read_linkage_persons(connection: Connection) -> pl.DataFrame:
+    """The register's persons as the record linkage reads them (quality.linkage.PERSON_COLUMNS), with
+    ``record_id`` the person_id as text: current civil data and the smallest current number."""
+    pid = t.person_identifier.c
+    numbers = (
+        select(pid.person_id, func.min(pid.value).label("national_number"))
+        .where(pid.superseded_at.is_(None))
+        .group_by(pid.person_id)
+        .subquery()
+    )
+    pv = t.person_version.c
+    query = (
+        select(
+            pv.person_id.label("record_id"),
+            pv.first_name,
+            pv.last_name,
+            pv.birth_date,
+            pv.sex,
+            pv.postal_code,
+            pv.street,
+            numbers.c.national_number,
+        )
+        .select_from(t.person_version.outerjoin(numbers, numbers.c.person_id == pv.person_id))
+        .where(pv.superseded_at.is_(None), pv.valid_to.is_(None))
+    )
+    frame = _frame(connection, query)
+    return frame.select(pl.col(c).cast(pl.String) for c in frame.columns)

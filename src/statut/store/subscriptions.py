@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from statut.domain.errors import Conflict, NotFound
@@ -140,6 +140,14 @@ class SubscriptionRepository:
     def deactivate(self, subscription_id: int) -> None:
         self._connection.execute(update(S).where(S.c.subscription_id == subscription_id).values(active=False))
 
+    def retarget(self, subscription_id: int, target: str, *, secret: str | None = None) -> Subscription:
+        """Point a subscription at a new endpoint (and key), active again: a fund moved its system."""
+        values: dict[str, Any] = {"target": target, "active": True}
+        if secret is not None:
+            values["secret"] = secret
+        self._connection.execute(update(S).where(S.c.subscription_id == subscription_id).values(**values))
+        return self.get_or_raise(subscription_id)
+
     def get(self, subscription_id: int) -> Subscription | None:
         row = self._connection.execute(select(S).where(S.c.subscription_id == subscription_id)).one_or_none()
         return None if row is None else _subscription(row)
@@ -184,29 +192,37 @@ class SubscriptionRepository:
 
     def due(self, subscription_id: int, *, limit: int = 200, now: datetime | None = None) -> list[Delivery]:
         """Pending deliveries whose time has come and that no earlier pending delivery of the same
-        subject holds back (order per person), in outbox order."""
+        subject holds back (order per person), in outbox order.
+
+        Read as pages of the subscription's pending deliveries in position order (an index range
+        scan); a subject seen once blocks its later deliveries. A page is a prefix of that order, so
+        the earlier delivery that blocks a row is always read before it: the answer is exact, and the
+        cost grows with the pending rows read, not with their square (a correlated ``NOT EXISTS``,
+        which PostgreSQL ran as a nested loop over every pending row once a backlog built up)."""
         moment = now or self._clock()
-        earlier = DL.alias("earlier")
-        blocked = exists().where(
-            and_(
-                earlier.c.subscription_id == DL.c.subscription_id,
-                earlier.c.subject == DL.c.subject,
-                earlier.c.status == "pending",
-                earlier.c.position < DL.c.position,
-            )
-        )
-        query = (
-            select(DL)
-            .where(
-                DL.c.subscription_id == subscription_id,
-                DL.c.status == "pending",
-                DL.c.next_attempt_at <= moment,
-                ~blocked,
-            )
-            .order_by(DL.c.position)
-            .limit(limit)
-        )
-        return [_delivery(row) for row in self._connection.execute(query)]
+        page = max(2 * limit, 500)
+        blocked: set[str] = set()
+        found: list[Delivery] = []
+        after = -1
+        while len(found) < limit:
+            rows = self._connection.execute(
+                select(DL)
+                .where(DL.c.subscription_id == subscription_id, DL.c.status == "pending", DL.c.position > after)
+                .order_by(DL.c.position)
+                .limit(page)
+            ).all()
+            for row in rows:
+                if row.subject in blocked:
+                    continue
+                blocked.add(row.subject)
+                if row.next_attempt_at <= moment:
+                    found.append(_delivery(row))
+                    if len(found) == limit:
+                        break
+            if len(rows) < page:
+                break
+            after = int(rows[-1].position)
+        return found
 
     def next_due_at(self) -> datetime | None:
         return self._connection.execute(select(func.min(DL.c.next_attempt_at)).where(DL.c.status == "pending")).scalar()

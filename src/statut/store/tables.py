@@ -120,6 +120,7 @@ fund = Table(
     Column("phone", String(50), nullable=False),
     Column("website", String(200), nullable=False),
     Column("is_auxiliary", Boolean(), nullable=False),
+    Column("iban", Code(34), nullable=False, server_default="", comment="Account contributions are paid to."),
     Column("change_id", BigInteger(), ForeignKey("change.change_id"), nullable=False),
     CheckConstraint("fee_rate_ppm >= 0 AND fee_rate_ppm < 1000000", name="fee_rate"),
     comment="Reference list of social insurance funds; every edit is in the ledger with its old values.",
@@ -392,3 +393,5 @@ REGISTER_TABLES: tuple[Table, ...] = (
 # The tables of later capabilities live in their own modules on the same metadata; importing them
 # here makes ``metadata`` complete for Alembic's comparison and for every test.
 from statut.store import access_tables, events_tables, ingestion_tables, quality_tables  # noqa: E402, F401
+from statut.store import api_tables  # noqa: E402, F401
+from statut.store import portal_tables  # noqa: E402, F401

@@ -8,13 +8,13 @@ from fastapi.responses import JSONResponse
 from statut.access.errors import RateLimited, TokenRejected
 from statut.api import dev_oidc
 from statut.api.problems import problem
-from statut.api.v1 import dossiers, events, funds, mandates, me, statistics
+from statut.api.v1 import batches, dossiers, events, findings, funds, mandates, me, statistics
 from statut.domain.errors import Unauthenticated
 from statut.services.identity import build_access
 from statut.settings import Settings
 
 router = APIRouter(prefix="/api/v1")
-for module in (dossiers, me, mandates, funds, statistics, events):
+for module in (dossiers, me, mandates, funds, batches, statistics, events, findings):
     router.include_router(module.router)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from statut.access.errors import AccessDenied
 from statut.api.deps import CurrentActor, Purpose, RequestId, RuntimeDep
 from statut.api.v1.common import problems
-from statut.api.v1.schemas import DossierRead
+from statut.api.v1.schemas import DossierRead, SafeText
 from statut.services.dossier import read_dossier
 
 router = APIRouter(tags=["dossiers"])
@@ -21,7 +21,7 @@ Explain = Annotated[
     Literal["latest", "all", "none"],
     Query(description="Explain the regularisation of the latest year, every year, or none"),
 ]
-NationalNumber = Annotated[str, Path(max_length=20, description="INSZ/NISS or BIS number (separators allowed)")]
+NationalNumber = Annotated[SafeText, Path(max_length=20, description="INSZ/NISS or BIS number (separators allowed)")]
 
 
 @router.get(

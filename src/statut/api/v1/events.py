@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, HttpUrl
 
 from statut.api.deps import CurrentActor, RuntimeDep
 from statut.api.v1.common import problems
+from statut.api.v1.schemas import SafeText
 from statut.domain.errors import PermissionDenied
 from statut.events.cloudevents import to_cloudevent
 from statut.services.events import events_after, subscribe_webhook
@@ -30,9 +31,9 @@ HEARTBEAT_SECONDS = 15.0
 
 
 class WebhookCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: SafeText = Field(min_length=1, max_length=100)
     url: HttpUrl
-    types: list[str] = Field(default_factory=list, description="Event type prefixes, e.g. be.statut.decision.")
+    types: list[SafeText] = Field(default_factory=list, description="Event type prefixes, e.g. be.statut.decision.")
 
 
 class WebhookRead(BaseModel):
@@ -88,9 +89,11 @@ async def stream(
     *,
     actor: CurrentActor,
     runtime: RuntimeDep,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=36)] = None,
-    after: Annotated[str | None, Query(max_length=36, description="Alternative to the Last-Event-ID header.")] = None,
-    types: Annotated[list[str] | None, Query(description="Event type prefixes.")] = None,
+    last_event_id: Annotated[SafeText | None, Header(alias="Last-Event-ID", max_length=36)] = None,
+    after: Annotated[
+        SafeText | None, Query(max_length=36, description="Alternative to the Last-Event-ID header.")
+    ] = None,
+    types: Annotated[list[SafeText] | None, Query(description="Event type prefixes.")] = None,
     once: Annotated[bool, Query(description="Send what is there and close (for batch clients and tests).")] = False,
 ) -> StreamingResponse:
     fund = _fund_of(actor)

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Path, Query
 
 from statut.api.deps import Access, CurrentActor, Purpose, RequestId, RuntimeDep, decode_after
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
-from statut.api.v1.schemas import MemberPage, MemberRead
+from statut.api.v1.schemas import MemberPage, MemberRead, SafeText
 from statut.services.members import list_members
 
 router = APIRouter(tags=["funds"])
 
-FundCode = Annotated[str, Path(max_length=16, description="Code of the fund")]
+FundCode = Annotated[SafeText, Path(max_length=16, description="Code of the fund")]
 
 
 @router.get(
@@ -35,8 +35,8 @@ def members(
     access: Access,
     purpose: Purpose,
     request_id: RequestId,
-    q: Annotated[str | None, Query(max_length=50, description="Last-name prefix, case-insensitive")] = None,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    q: Annotated[SafeText | None, Query(max_length=50, description="Last-name prefix, case-insensitive")] = None,
+    cursor: Annotated[SafeText | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> MemberPage:
     """Each member listed is an entry of their access log. No total is given: pages only."""

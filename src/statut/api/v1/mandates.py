@@ -20,7 +20,14 @@ from statut.api.deps import (
     expected_version,
 )
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
-from statut.api.v1.schemas import CounterMandateCreate, MandateCreate, MandatePage, MandateRead, MandateUpdate
+from statut.api.v1.schemas import (
+    CounterMandateCreate,
+    MandateCreate,
+    MandatePage,
+    MandateRead,
+    MandateUpdate,
+    SafeText,
+)
 from statut.services import mandates as service
 from statut.services.mandates import CounterEvidence, MandateChange, MandateTerms
 
@@ -30,8 +37,8 @@ if TYPE_CHECKING:
 
 router = APIRouter(tags=["mandates"])
 
-MandateId = Annotated[str, Path(max_length=64, description="Opaque mandate id")]
-Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from the previous page")]
+MandateId = Annotated[SafeText, Path(max_length=64, description="Opaque mandate id")]
+Cursor = Annotated[SafeText | None, Query(max_length=512, description="Opaque cursor from the previous page")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
@@ -163,7 +170,7 @@ def revoke(
     responses=problems(400, 403, 404),
 )
 def register_at_counter(
-    code: Annotated[str, Path(max_length=16)],
+    code: Annotated[SafeText, Path(max_length=16)],
     body: CounterMandateCreate,
     actor: WriteActor,
     runtime: RuntimeDep,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from statut.api.deps import Access, CurrentActor, RuntimeDep, decode_after
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
-from statut.api.v1.schemas import AccessLogPage, AccessRecordRead
+from statut.api.v1.schemas import AccessLogPage, AccessRecordRead, SafeText
 from statut.services.access_log import my_access_log
 
 router = APIRouter(tags=["me"])
@@ -24,7 +24,7 @@ def access_log(
     actor: CurrentActor,
     runtime: RuntimeDep,
     access: Access,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Annotated[SafeText | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> AccessLogPage:
     """GDPR art. 15(1)(c): the recipients to whom your personal data have been disclosed."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from statut.access.identity import Section
+from statut.api.text import SafeText
 
 Relationship = Literal["accountant", "family", "other"]
 
@@ -38,6 +39,8 @@ class Problem(BaseModel):
     field: str | None = None
     value: str | None = None
     errors: list[dict[str, object]] | None = None
+    rejection_id: str | None = Field(default=None, description="A refused upload, kept under this id")
+    file_problems: list[dict[str, str]] | None = Field(default=None, description="Why a file was refused")
 
 
 class PersonRead(ReadModel):
@@ -149,6 +152,9 @@ class AccessRecordRead(ReadModel):
     legal_basis: str
     mandate_ids: list[str]
     request_id: str | None
+    ledger_seq: int | None = Field(
+        description="The ledger entry of this read; null for the short while before it is chained"
+    )
 
 
 class Page(BaseModel):
@@ -160,8 +166,8 @@ class AccessLogPage(Page):
 
 
 class MandateCreate(BodyModel):
-    mandatary_number: str = Field(min_length=11, max_length=15, description="National number of the mandatary")
-    mandatary_name: str = Field(min_length=1, max_length=200)
+    mandatary_number: SafeText = Field(min_length=11, max_length=15, description="National number of the mandatary")
+    mandatary_name: SafeText = Field(min_length=1, max_length=200)
     relationship: Relationship
     scopes: list[Section] = Field(min_length=1, max_length=len(Section))
     valid_from: date | None = None
@@ -177,11 +183,13 @@ class MandateUpdate(BodyModel):
 
 class EvidenceCreate(BodyModel):
     sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the scan of the signed form")
-    reference: str = Field(min_length=1, max_length=200, description="The fund's reference of the signed form")
+    reference: SafeText = Field(min_length=1, max_length=200, description="The fund's reference of the signed form")
 
 
 class CounterMandateCreate(MandateCreate):
-    person_number: str = Field(min_length=11, max_length=15, description="National number of the person who signed")
+    person_number: SafeText = Field(
+        min_length=11, max_length=15, description="National number of the person who signed"
+    )
     evidence: EvidenceCreate
 
 
@@ -242,3 +250,50 @@ class PersonaRead(BaseModel):
     role: str
     description: str
     fund_code: str | None
+
+
+class BatchRead(BaseModel):
+    """A batch that went through the gate: counts per record type (received = accepted + quarantined +
+    already held) and whether it reconciled."""
+
+    batch_id: str
+    fund_code: str
+    file_name: str
+    content_sha256: str
+    format: str
+    received_at: str
+    status: str
+    already_received: bool = Field(description="True when this upload changed nothing (the batch was there)")
+    counts: dict[str, dict[str, int]]
+    totals: dict[str, int]
+    reconciled: bool
+    released: int = Field(description="Quarantine entries released by corrected records of this batch")
+    message: str
+    links: dict[str, str]
+
+
+class ReportLineRead(BaseModel):
+    outcome: str
+    line: int
+    record_type: str
+    record_id: str
+    field: str
+    rule_id: str
+    severity: str
+    value: str
+    message: str
+
+
+class BatchReportRead(BaseModel):
+    """The fund's report (the JSON of ``statut ingest --report-out``), messages in the fund's language."""
+
+    fund: str
+    language: str
+    batch_sha256: str
+    source: str
+    rejected: bool
+    file_problems: list[dict[str, str]]
+    counts: dict[str, dict[str, int]]
+    totals: dict[str, int]
+    records: list[ReportLineRead]
+    reconciliation: dict[str, Any]
