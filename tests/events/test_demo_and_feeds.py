@@ -20,15 +20,16 @@ BIRTH = date(2025, 5, 30)
 
 
 def _register(uow: UnitOfWork, *, woman_first: bool) -> dict[str, int]:
-    """A small register: the persona's person (the first affiliated), a woman too old to be chosen,
-    and a woman of 35 of fund F102."""
+    """A small register: the persona's person (the first affiliated; with ``woman_first`` a woman of 33,
+    whom statut.services.identity.demo_person prefers), a woman too old to be chosen, and a woman of
+    41 of fund F102 (of an age to give birth, but older than the persona's window of 25 to 40)."""
     people: dict[str, int] = {}
     if woman_first:
         people["persona"] = self_employed(uow, sex=Sex.FEMALE, birth_date=date(1992, 3, 4), fund="F102")[1]
     else:
         people["persona"] = self_employed(uow, sex=Sex.MALE, birth_date=date(1980, 1, 2))[1]
     people["too_old"] = self_employed(uow, sex=Sex.FEMALE, birth_date=date(1970, 5, 6))[1]
-    people["mother"] = self_employed(uow, sex=Sex.FEMALE, birth_date=date(1990, 7, 8), fund="F102")[1]
+    people["mother"] = self_employed(uow, sex=Sex.FEMALE, birth_date=date(1983, 7, 8), fund="F102")[1]
     return people
 
 
@@ -37,7 +38,7 @@ def test_a_birth_in_the_feed_becomes_a_proposal_and_a_signed_webhook(engine: Eng
         people = _register(uow, woman_first=False)
         uow.commit()
     demo = demonstrate_birth(engine, drop_dir=tmp_path, birth_date=BIRTH, today=TODAY, timeout=60)
-    # The mother: the persona is a man, the woman too old is skipped, the woman of 35 is chosen.
+    # The mother: the persona is a man, the woman too old is skipped, the woman of 41 is chosen.
     assert demo.mother.person_id == people["mother"]
     assert demo.mother.fund_code == "F102"
     assert demo.mother.persona is None

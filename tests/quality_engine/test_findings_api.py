@@ -123,6 +123,10 @@ def test_the_steward_confirms_and_undoes_a_merge(api: Api, engine: Engine) -> No
     pair = queue.json()["items"][0]
     assert {pair["left"]["national_number"], pair["right"]["national_number"]} == set(numbers)
     assert api.get("agent_f1", "/api/v1/quality/review").status_code == 403
+    with UnitOfWork(engine, read_only=True) as uow:  # each identity shown is a logged read
+        for person_id in (a, b):
+            reads = [r for r in uow.access_log.for_person(person_id) if r.details.get("what") == "duplicate_review"]
+            assert len(reads) == 1, reads
     confirmed = api.post("institution", f"/api/v1/quality/review/{pair['pair_id']}/confirm", {"note": "same person"})
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["merged"] is True

@@ -28,22 +28,11 @@ from pathlib import Path
 
 import polars as pl
 
+from statut.exchange.extracts import ENTERPRISE_REGISTER_COLUMNS, NATIONAL_REGISTER_COLUMNS
 from statut.exchange.format import RecordType
 from statut.quality.catalogue import Stage, catalogue
 from statut.quality.scan import ScanResult, fail_column, in_column
 
-NATIONAL_REGISTER_COLUMNS = (
-    "national_number",
-    "last_name",
-    "first_name",
-    "birth_date",
-    "sex",
-    "postal_code",
-    "municipality",
-    "street",
-    "death_date",
-)
-ENTERPRISE_REGISTER_COLUMNS = ("enterprise_number", "status", "start_date", "end_date")
 IDENTITY, ADDRESS, DEATH, ENTERPRISE = "SRC-001", "SRC-002", "SRC-003", "SRC-004"
 SOURCE_RULES = (IDENTITY, ADDRESS, DEATH, ENTERPRISE)
 CLOSED_STATUSES = ("stopped", "bankrupt")

@@ -170,20 +170,20 @@ class Reconciliation:
     def compare_stored(
         self,
         written: pl.DataFrame,
-        stored: pl.DataFrame,
+        stored: Mapping[str, pl.Series],
         quarantined_raw: Mapping[str, pl.Series] | None = None,
     ) -> list[str]:
         """Differences between the file side, the fund records a batch wrote and what the store gives
         back; empty when the batch reconciles.
 
-        ``written`` and ``stored``: the batch's fund records (record_type, record_id, content: the
-        canonical JSON of the accepted typed values), as the gate encoded them from the accepted
-        records and as read back from the store. Per record type, the file's accepted count must
-        equal both counts, and the hash total of the stored contents (SHA-256 in record_id order, as
-        :func:`sha256_of_lines`) that of the written ones. The stored text is compared as text: no
-        decoding of a million JSON documents, and a byte changed anywhere is seen. That the JSON
-        holds the typed values the file-side hash total covers is a property of the encoding
-        (batches.encode_content and decode_content are inverse; tests/ingestion prove it).
+        ``written``: the batch's fund records as the gate encoded them from the accepted records
+        (record_type, content: the canonical JSON of the typed values). ``stored``: per record type,
+        the contents read back from the store. Per record type, the file's accepted count must equal both
+        counts, and the hash total of the stored contents (:func:`content_totals`) that of the
+        written ones. The stored text is compared as text: no decoding of a million JSON documents,
+        and a byte changed, a row lost or added is seen. That the JSON holds the typed values
+        the file-side hash total covers is a property of the encoding (batches.encode_content and
+        decode_content are inverse; tests/ingestion/test_gate_reconciliation.py proves it).
         """
         problems = [
             f"{name}: received {t.received} != accepted {t.accepted} + quarantined {t.quarantined} "
@@ -191,18 +191,17 @@ class Reconciliation:
             for name, t in self.types.items()
             if not t.balanced
         ]
-        mine = _content_totals(written)
-        theirs = _content_totals(stored)
         for record_type in RecordType:
             expected = self.types.get(record_type.value)
             want_count = expected.accepted_totals.count if expected else 0
-            wrote = mine.get(record_type.value, _NO_CONTENT)
-            got = theirs.get(record_type.value, _NO_CONTENT)
+            mine = written.filter(pl.col("record_type") == record_type.value) if written.height else written
+            wrote = content_totals(mine.get_column("content") if mine.height else pl.Series([], dtype=pl.String))
+            got = content_totals(stored.get(record_type.value, pl.Series([], dtype=pl.String)))
             if want_count != wrote.count:
                 problems.append(f"{record_type.value}: accepted {want_count} in the file, {wrote.count} written")
             problems += _differences(record_type.value, "accepted", wrote, got)
-        unknown = sorted(set(theirs) - {rt.value for rt in RecordType})
-        problems += [f"{name}: {theirs[name].count} stored records of an unknown type" for name in unknown]
+        unknown = sorted(set(stored) - {rt.value for rt in RecordType})
+        problems += [f"{name}: {stored[name].len()} stored records of an unknown type" for name in unknown]
         if quarantined_raw is not None:
             for name, expected_type in self.types.items():
                 got_raw = raw_totals(quarantined_raw.get(name, pl.Series([], dtype=pl.String)))
@@ -229,18 +228,14 @@ def _differences(name: str, what: str, want: LandedTotals, got: LandedTotals) ->
     return out
 
 
-_NO_CONTENT = LandedTotals(0, hashlib.sha256(b"").hexdigest(), None)
-
-
-def _content_totals(records: pl.DataFrame) -> dict[str, LandedTotals]:
-    """Per record type: count and hash total of the contents (record_type, record_id, content)."""
-    if records.height == 0:
-        return {}
-    return {
-        str(name): LandedTotals(
-            group.height,
-            sha256_of_lines(group.get_column("content").fill_null(""), group.get_column("record_id").fill_null("")),
-            None,
-        )
-        for (name,), group in records.group_by("record_type")
-    }
+def content_totals(contents: pl.Series) -> LandedTotals:
+    """Count and hash total of stored contents: SHA-256 of the texts in sorted order joined by
+    newlines (a content is JSON: it holds no raw newline), hashed in chunks. Sorted, so that it does
+    not depend on the order rows are written or read back (PostgreSQL's binary COPY groups rows);
+    a content holds its record_id, so two records of a batch never share a text."""
+    ordered = contents.cast(pl.String).fill_null("").sort()
+    digest = hashlib.sha256()
+    for start in range(0, ordered.len(), _HASH_CHUNK):
+        text = ordered.slice(start, _HASH_CHUNK).str.join("\n").item()
+        digest.update((b"\n" if start else b"") + text.encode("utf-8"))
+    return LandedTotals(ordered.len(), digest.hexdigest(), None)

@@ -161,14 +161,14 @@ def ingest_batch(
             **totals,
         )
     )
-    parents, written = _land_accepted(uow, validation, fund_code, pl.lit(batch_id), change=change, today=today)
+    parents, written = _land_accepted(uow, validation, fund_code, batch_id, change=change, today=today)
     uow.quarantine.add(batch_id, fund_code, _with_holds(validation.quarantined, holds), uow.bulk)
     # Earlier entries of a record this batch settles are released: it landed, was already held, or is
     # held again under this batch's entry.
     settled = validation.outcomes.filter(
         (pl.col("outcome") != Outcome.QUARANTINED.value) | pl.col("line").is_in(holds.get_column("line").implode())
     ).get_column("record_id")
-    released = uow.quarantine.release(fund_code, settled.drop_nulls().unique().to_list(), batch_id)
+    released = uow.quarantine.release(fund_code, settled.drop_nulls().unique(), batch_id)
     clock.lap("land")
     mismatches = validation.reconciliation.compare_stored(
         written, uow.fund_records.stored_contents(batch_id), uow.quarantine.raw_by_type(batch_id)
@@ -298,7 +298,7 @@ def _land_accepted(
     uow: UnitOfWork,
     validation: ValidationResult,
     fund_code: str,
-    batch_of: pl.Expr | pl.DataFrame,
+    batch_of: str | pl.DataFrame,
     *,
     change: Change,
     today: date,
@@ -330,10 +330,9 @@ def _land_accepted(
             rows = rows.join(batch_of, on="record_id", how="left")
             batch = pl.col("batch_id")
         else:
-            batch = batch_of.alias("batch_id")
+            batch = pl.lit(batch_of).alias("batch_id")
         parts.append(
             rows.select(
-                pl.lit(fund_code).alias("fund_code"),
                 "record_id",
                 pl.lit(record_type.value).alias("record_type"),
                 "national_number",
@@ -345,10 +344,18 @@ def _land_accepted(
     written = pl.concat(parts) if parts else pl.DataFrame()
     if written.height:
         with uow.bulk.deferring({fund_record: written.height}):
+            # Values shared by every row are constants of the statement, not bound per row.
+            shared: dict[str, Any] = {
+                "fund_code": fund_code,
+                "recorded_at": change.recorded_at,
+                "change_id": change.change_id,
+            }
+            if isinstance(batch_of, str):
+                shared["batch_id"] = batch_of
             uow.bulk.insert(
                 fund_record,
-                written,
-                constants={"recorded_at": change.recorded_at, "change_id": change.change_id},
+                written.drop("batch_id") if isinstance(batch_of, str) else written,
+                constants=shared,
                 digest=False,
             )
     parents = pl.concat(
@@ -383,10 +390,13 @@ def _holds(validation: ValidationResult, raw: RawBatch) -> pl.DataFrame:
         .filter(pl.col("only_missing"))
     )
     identity = validation.quarantined.select("line", "national_number").filter(pl.col("national_number").is_not_null())
-    fields = raw.records.select("line", pl.struct(CSV_COLUMNS).struct.json_encode().alias("fields"))
+    held = waiting.join(identity, on="line")
+    # Only the held records' fields are encoded (a few percent of a batch), not every record's.
+    fields = raw.records.join(held.select("line"), on="line", how="semi").select(
+        "line", pl.struct(CSV_COLUMNS).struct.json_encode().alias("fields")
+    )
     return (
-        waiting.join(identity, on="line")
-        .join(fields, on="line", how="left")
+        held.join(fields, on="line", how="left")
         .select(
             "line",
             pl.when(pl.col("person"))

@@ -22,10 +22,11 @@ from typing import Any
 import polars as pl
 
 from statut.access.enforce import require
-from statut.access.identity import Actor
+from statut.access.identity import Actor, Section
 from statut.access.policy import decide_duplicate_review
 from statut.domain.errors import Conflict, NotFound
 from statut.quality.linkage import LinkageOptions, link
+from statut.services.access_log import record_read
 from statut.store.changes import Change
 from statut.store.digest import frame_digest
 from statut.store.quality_merges import (
@@ -39,6 +40,10 @@ from statut.store.quality_snapshots import read_linkage_persons
 from statut.store.unit_of_work import UnitOfWork
 
 MAX_NOTE_LENGTH = 1000
+
+
+#: Why a data steward reads the identities of a candidate pair (shown to the persons in their access log).
+REVIEW_PURPOSE = "data quality: review of candidate duplicate persons"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +133,15 @@ def review_queue(uow: UnitOfWork, *, state: str = "pending", after: int = 0, lim
 def review_queue_for(
     uow: UnitOfWork, actor: Actor, *, state: str = "pending", after: int = 0, limit: int = 50
 ) -> list[ReviewPairView]:
-    require(decide_duplicate_review(actor))
-    return review_queue(uow, state=state, after=after, limit=limit)
+    """The queue as a data steward sees it; each person shown is a read of personal data (identity),
+    recorded in the access log with its purpose, like any dossier read (the person sees it)."""
+    decision = require(decide_duplicate_review(actor))
+    views = review_queue(uow, state=state, after=after, limit=limit)
+    for person_id in sorted({p.person_id for view in views for p in (view.left, view.right)}):
+        record_read(
+            uow, actor, person_id, [Section.IDENTITY], decision, what="duplicate_review", purpose=REVIEW_PURPOSE
+        )
+    return views
 
 
 def _views(uow: UnitOfWork, pairs: list[ReviewPairRow]) -> list[ReviewPairView]:

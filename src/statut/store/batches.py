@@ -22,6 +22,7 @@ from statut.store.changes import Change
 from statut.store.ingestion_tables import fund_record, ingest_batch
 
 _CHUNK = 5_000
+_CONTENT_SCHEMA = {"record_type": pl.String(), "content": pl.String()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,37 +173,32 @@ class FundRecordRepository:
         ).all()
         return _frames([(r[0], r[1]) for r in rows])
 
-    def stored_contents(self, batch_id: str) -> pl.DataFrame:
-        """What a batch wrote, as stored: record_type, record_id and content (the JSON text, not
-        decoded), for the reconciliation's hash totals.
+    def stored_contents(self, batch_id: str) -> dict[str, pl.Series]:
+        """What a batch wrote, as stored: per record type, the content of each fund record (the JSON
+        text, not decoded), for the reconciliation's hash totals (which do not depend on the order).
 
-        A million rows are read through the driver's cursor, straight into columns: SQLAlchemy's row
-        objects cost more than the reading itself. The statement is SQLAlchemy's, compiled once."""
-        query = select(fund_record.c.record_type, fund_record.c.record_id, fund_record.c.content).where(
-            fund_record.c.batch_id == batch_id
-        )
-        schema = {"record_type": pl.String(), "record_id": pl.String(), "content": pl.String()}
+        A million rows are read through the driver's cursor: SQLAlchemy's row objects would cost more
+        than the reading itself (the statement is SQLAlchemy's, compiled). PostgreSQL's
+        ``COPY ... TO STDOUT (FORMAT CSV)`` parsed by polars was measured no faster."""
+        query = select(fund_record.c.record_type, fund_record.c.content).where(fund_record.c.batch_id == batch_id)
         compiled = query.compile(dialect=self._connection.dialect)
         parameters = compiled.construct_params()
         positional = compiled.positiontup or []
-        cursor = self._connection.connection.driver_connection.cursor()
+        driver: Any = self._connection.connection.driver_connection
+        cursor = driver.cursor()
         try:
-            if positional:
+            if positional:  # SQLite's qmark style
                 cursor.execute(compiled.string, tuple(parameters[name] for name in positional))
-            else:
+            else:  # psycopg's named style
                 cursor.execute(compiled.string, parameters)
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        if not rows:
-            return pl.DataFrame(schema=schema)
-        columns = list(zip(*rows, strict=True))
-        return pl.DataFrame(
-            {
-                name: pl.Series(name, values, dtype=dtype)
-                for (name, dtype), values in zip(schema.items(), columns, strict=True)
-            }
-        )
+        frame = pl.DataFrame(rows, schema=_CONTENT_SCHEMA, orient="row")
+        return {
+            str(name): group.get_column("content")
+            for (name,), group in frame.group_by("record_type", maintain_order=True)
+        }
 
     def count(self, *, current_only: bool = True) -> int:
         query = select(func.count()).select_from(fund_record)

@@ -56,10 +56,10 @@ class QuarantineRepository:
             pl.when(waiting).then(pl.lit(HELD)).otherwise(pl.lit(OPEN)).alias("status"),
             *([pl.col("awaiting_type"), pl.col("awaiting_number"), pl.col("fields")] if held else []),
         ).with_columns(pl.format("[{}]", pl.col("reasons")).alias("reasons"))
-        bulk.insert(quarantine_entry, rows)
+        bulk.insert(quarantine_entry, rows, digest=False)  # the gate reconciles the raw lines instead
         return rows.height
 
-    def release(self, fund_code: str, record_ids: Iterable[str], batch_id: str) -> int:
+    def release(self, fund_code: str, record_ids: Iterable[str] | pl.Series, batch_id: str) -> int:
         """Release the open or held entries of these record_ids (a later batch settled the record:
         accepted, already held, or held again under a new entry); returns how many were released.
 
@@ -77,7 +77,8 @@ class QuarantineRepository:
         entries = pl.DataFrame(
             [(int(r[0]), r[1]) for r in waiting], schema={"entry_id": pl.Int64, "record_id": pl.String}, orient="row"
         )
-        settled = pl.Series("record_id", list(record_ids), dtype=pl.String).implode()
+        ids_given = record_ids if isinstance(record_ids, pl.Series) else pl.Series(list(record_ids), dtype=pl.String)
+        settled = ids_given.cast(pl.String).implode()
         ids = entries.filter(pl.col("record_id").is_in(settled)).get_column("entry_id").to_list()
         released = 0
         for start in range(0, len(ids), _CHUNK):

@@ -33,17 +33,6 @@ DISCREPANCY_SCHEMA: dict[str, pl.DataType] = {
     "feed_value": pl.String(),
     "detail": pl.String(),
 }
-NATIONAL_REGISTER_COLUMNS = (
-    "national_number",
-    "last_name",
-    "first_name",
-    "birth_date",
-    "sex",
-    "postal_code",
-    "municipality",
-    "street",
-    "death_date",
-)
 
 
 @dataclass(frozen=True, slots=True)

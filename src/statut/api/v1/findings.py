@@ -235,6 +235,7 @@ def review_queue(
     after = decode_after(access, scope, cursor, "after", int) or 0
     with runtime.unit_of_work() as uow:
         rows = merges.review_queue_for(uow, actor, state=state, after=after, limit=limit + 1)
+        uow.commit()  # the reads of the identities shown are in the access log before they leave
     page = rows[:limit]
     following = access.cursors.encode(scope, {"after": page[-1].pair_id}) if len(rows) > limit else None
     return ReviewPage(items=[ReviewPairRead.model_validate(row) for row in page], next_cursor=following)
