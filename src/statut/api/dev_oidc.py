@@ -19,8 +19,9 @@ from fastapi import APIRouter, Form, Header, Request
 from statut.access.dev_issuer import DEV_ISSUER, TOKEN_LIFETIME_SECONDS
 from statut.access.errors import TokenRejected
 from statut.api.deps import Access, RuntimeDep
+from statut.api.text import SafeText
 from statut.api.v1.common import problems
-from statut.api.v1.schemas import PersonaRead, SafeText, TokenRead
+from statut.api.v1.schemas import PersonaRead, TokenRead
 from statut.domain.errors import DomainValidationError
 from statut.services.identity import client_claims, dev_personas, persona_claims
 

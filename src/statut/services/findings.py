@@ -35,8 +35,9 @@ from statut.quality.findings import (
     gate_defects,
 )
 from statut.quality.validation import ValidationResult
+from statut.store import quality_findings as stored
 from statut.store.changes import Change
-from statut.store.quality_findings import FindingFilter, FindingRepository, FindingRow, TransitionRow
+from statut.store.quality_findings import FindingRepository, TransitionRow
 from statut.store.unit_of_work import UnitOfWork
 
 EXPORT_COLUMNS = (
@@ -60,6 +61,10 @@ EXPORT_COLUMNS = (
     "snapshot_id",
 )
 EXPORT_PAGE = 5_000
+
+#: The finding types entry points use (re-exported, so they need not import the store).
+FindingRow = stored.FindingRow
+FindingFilter = stored.FindingFilter
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,13 +166,6 @@ class FundRecordRepository:
                 .values(superseded_at=change.recorded_at, superseded_by=change.change_id)
             )
 
-    def landed(self, batch_id: str) -> dict[RecordType, pl.DataFrame]:
-        """What a batch wrote, read back from the store, as typed frames (for the reconciliation)."""
-        rows = self._connection.execute(
-            select(fund_record.c.record_type, fund_record.c.content).where(fund_record.c.batch_id == batch_id)
-        ).all()
-        return _frames([(r[0], r[1]) for r in rows])
-
     def stored_contents(self, batch_id: str) -> dict[str, pl.Series]:
         """What a batch wrote, as stored: per record type, the content of each fund record (the JSON
         text, not decoded), for the reconciliation's hash totals (which do not depend on the order).

@@ -392,6 +392,11 @@ REGISTER_TABLES: tuple[Table, ...] = (
 
 # The tables of later capabilities live in their own modules on the same metadata; importing them
 # here makes ``metadata`` complete for Alembic's comparison and for every test.
-from statut.store import access_tables, events_tables, ingestion_tables, quality_tables  # noqa: E402, F401
-from statut.store import api_tables  # noqa: E402, F401
-from statut.store import portal_tables  # noqa: E402, F401
+from statut.store import (  # noqa: E402, F401
+    access_tables,
+    api_tables,
+    events_tables,
+    ingestion_tables,
+    portal_tables,
+    quality_tables,
+)

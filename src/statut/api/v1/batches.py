@@ -22,8 +22,9 @@ from fastapi.responses import JSONResponse
 
 from statut.api.deps import CurrentActor, RuntimeDep, WriteActor
 from statut.api.problems import problem
+from statut.api.text import SafeText
 from statut.api.v1.common import problems
-from statut.api.v1.schemas import BatchRead, BatchReportRead, SafeText
+from statut.api.v1.schemas import BatchRead, BatchReportRead
 from statut.services.uploads import BatchSummary, batch_report_document, read_batch, upload_batch
 
 router = APIRouter(tags=["funds"])

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Path, Query
 
 from statut.access.errors import AccessDenied
 from statut.api.deps import CurrentActor, Purpose, RequestId, RuntimeDep
+from statut.api.text import SafeText
 from statut.api.v1.common import problems
-from statut.api.v1.schemas import DossierRead, SafeText
+from statut.api.v1.schemas import DossierRead
 from statut.services.dossier import read_dossier
 
 router = APIRouter(tags=["dossiers"])

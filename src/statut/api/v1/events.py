@@ -19,8 +19,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, HttpUrl
 
 from statut.api.deps import CurrentActor, RuntimeDep
+from statut.api.text import SafeText
 from statut.api.v1.common import problems
-from statut.api.v1.schemas import SafeText
 from statut.domain.errors import PermissionDenied
 from statut.events.cloudevents import to_cloudevent
 from statut.services.events import events_after, subscribe_webhook

@@ -20,8 +20,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from statut.api.deps import Access, CurrentActor, RuntimeDep, WriteActor, decode_after
+from statut.api.text import SafeText
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
-from statut.api.v1.schemas import BodyModel, Page, SafeText
+from statut.api.v1.schemas import BodyModel, Page
 from statut.services import findings as service
 from statut.services import merges
 from statut.services.findings import FindingFilter

@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from statut.api.deps import Access, CurrentActor, Purpose, RequestId, RuntimeDep, decode_after
+from statut.api.text import SafeText
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
-from statut.api.v1.schemas import MemberPage, MemberRead, SafeText
+from statut.api.v1.schemas import MemberPage, MemberRead
 from statut.services.members import list_members
 
 router = APIRouter(tags=["funds"])

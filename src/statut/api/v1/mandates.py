@@ -19,6 +19,7 @@ from statut.api.deps import (
     etag_of,
     expected_version,
 )
+from statut.api.text import SafeText
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
 from statut.api.v1.schemas import (
     CounterMandateCreate,
@@ -26,7 +27,6 @@ from statut.api.v1.schemas import (
     MandatePage,
     MandateRead,
     MandateUpdate,
-    SafeText,
 )
 from statut.services import mandates as service
 from statut.services.mandates import CounterEvidence, MandateChange, MandateTerms

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from statut.api.deps import Access, CurrentActor, RuntimeDep, decode_after
+from statut.api.text import SafeText
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
-from statut.api.v1.schemas import AccessLogPage, AccessRecordRead, SafeText
+from statut.api.v1.schemas import AccessLogPage, AccessRecordRead
 from statut.services.access_log import my_access_log
 
 router = APIRouter(tags=["me"])
