@@ -130,6 +130,10 @@ def test_the_steward_confirms_and_undoes_a_merge(api: Api, engine: Engine) -> No
     confirmed = api.post("institution", f"/api/v1/quality/review/{pair['pair_id']}/confirm", {"note": "same person"})
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["merged"] is True
+    with UnitOfWork(engine, read_only=True) as uow:  # the pair shown after the decision is a logged read too
+        for person_id in (a, b):
+            reads = [r for r in uow.access_log.for_person(person_id) if r.details.get("what") == "duplicate_review"]
+            assert len(reads) == 2, reads
     assert api.post("institution", f"/api/v1/quality/review/{pair['pair_id']}/reject").status_code == 409
     undone = api.post("institution", f"/api/v1/quality/review/{pair['pair_id']}/unmerge")
     assert undone.status_code == 200, undone.text

@@ -23,7 +23,7 @@ import polars as pl
 
 from statut.access.enforce import require
 from statut.access.identity import Actor, Section
-from statut.access.policy import decide_duplicate_review
+from statut.access.policy import Decision, decide_duplicate_review
 from statut.domain.errors import Conflict, NotFound
 from statut.quality.linkage import LinkageOptions, link
 from statut.services.access_log import record_read
@@ -133,10 +133,20 @@ def review_queue(uow: UnitOfWork, *, state: str = "pending", after: int = 0, lim
 def review_queue_for(
     uow: UnitOfWork, actor: Actor, *, state: str = "pending", after: int = 0, limit: int = 50
 ) -> list[ReviewPairView]:
-    """The queue as a data steward sees it; each person shown is a read of personal data (identity),
-    recorded in the access log with its purpose, like any dossier read (the person sees it)."""
+    """The queue as a data steward sees it (identities shown are logged reads: :func:`_shown_to`)."""
     decision = require(decide_duplicate_review(actor))
-    views = review_queue(uow, state=state, after=after, limit=limit)
+    return _shown_to(uow, actor, decision, review_queue(uow, state=state, after=after, limit=limit))
+
+
+def review_pair_for(uow: UnitOfWork, actor: Actor, pair_id: int) -> ReviewPairView:
+    """One pair as a data steward sees it, e.g. after deciding it (identities shown are logged reads)."""
+    decision = require(decide_duplicate_review(actor))
+    return _shown_to(uow, actor, decision, [review_pair(uow, pair_id)])[0]
+
+
+def _shown_to(uow: UnitOfWork, actor: Actor, decision: Decision, views: list[ReviewPairView]) -> list[ReviewPairView]:
+    """Each person shown to a data steward is a read of personal data (identity), recorded in the
+    access log with its purpose, like any dossier read (the person sees it)."""
     for person_id in sorted({p.person_id for view in views for p in (view.left, view.right)}):
         record_read(
             uow, actor, person_id, [Section.IDENTITY], decision, what="duplicate_review", purpose=REVIEW_PURPOSE

@@ -12,6 +12,7 @@ Thin: parse, call statut.services.findings / statut.services.merges, render.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -19,6 +20,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from statut.access.identity import Actor
 from statut.api.deps import Access, CurrentActor, RuntimeDep, WriteActor, decode_after
 from statut.api.text import SafeText
 from statut.api.v1.common import DEFAULT_LIMIT, MAX_LIMIT, problems
@@ -26,6 +28,7 @@ from statut.api.v1.schemas import BodyModel, Page
 from statut.services import findings as service
 from statut.services import merges
 from statut.services.findings import FindingFilter
+from statut.services.runtime import Runtime
 
 router = APIRouter(tags=["data quality"])
 
@@ -251,11 +254,7 @@ def review_queue(
 def confirm(
     pair_id: PairId, actor: WriteActor, runtime: RuntimeDep, body: DecisionBody | None = None
 ) -> ReviewPairRead:
-    with runtime.unit_of_work() as uow:
-        merges.confirm_pair_for(uow, actor, pair_id, note=body.note if body else None)
-        row = merges.review_pair(uow, pair_id)
-        uow.commit()
-    return ReviewPairRead.model_validate(row)
+    return _decide_pair(runtime, actor, pair_id, body, merges.confirm_pair_for)
 
 
 @router.post(
@@ -265,11 +264,7 @@ def confirm(
     responses=problems(403, 404, 409),
 )
 def reject(pair_id: PairId, actor: WriteActor, runtime: RuntimeDep, body: DecisionBody | None = None) -> ReviewPairRead:
-    with runtime.unit_of_work() as uow:
-        merges.reject_pair_for(uow, actor, pair_id, note=body.note if body else None)
-        row = merges.review_pair(uow, pair_id)
-        uow.commit()
-    return ReviewPairRead.model_validate(row)
+    return _decide_pair(runtime, actor, pair_id, body, merges.reject_pair_for)
 
 
 @router.post(
@@ -281,8 +276,20 @@ def reject(pair_id: PairId, actor: WriteActor, runtime: RuntimeDep, body: Decisi
 def unmerge(
     pair_id: PairId, actor: WriteActor, runtime: RuntimeDep, body: DecisionBody | None = None
 ) -> ReviewPairRead:
+    return _decide_pair(runtime, actor, pair_id, body, merges.unmerge_pair_for)
+
+
+def _decide_pair(
+    runtime: Runtime,
+    actor: Actor,
+    pair_id: int,
+    body: DecisionBody | None,
+    decide: Callable[..., object],
+) -> ReviewPairRead:
+    """One data-steward decision on a pair, then the pair as it now stands (its reads logged), in one
+    unit of work."""
     with runtime.unit_of_work() as uow:
-        merges.unmerge_pair_for(uow, actor, pair_id, note=body.note if body else None)
-        row = merges.review_pair(uow, pair_id)
+        decide(uow, actor, pair_id, note=body.note if body else None)
+        row = merges.review_pair_for(uow, actor, pair_id)
         uow.commit()
     return ReviewPairRead.model_validate(row)
