@@ -143,3 +143,64 @@ def test_report_language_of_a_fund() -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="no report language"):
         build_report(formula_batch(), "es")
+
+
+def _line_by_line(reasons, language, rules):
+    """The report's lines formatted one by one with Rule.message: what report_lines must equal."""
+    from statut.quality.report import _quoted
+
+    return [
+        (
+            row["outcome"],
+            row["line"],
+            row["record_type"] or "",
+            neutralise(row["record_id"]),
+            row["field"] or "",
+            row["rule_id"],
+            row["severity"] or "",
+            neutralise(row["value"]),
+            neutralise(
+                rules.get(row["rule_id"]).message(
+                    language,
+                    field=row["field"] or "",
+                    value=_quoted(row["value"], language),
+                    detail=row["detail"] or "",
+                )
+            ),
+        )
+        for row in reasons.iter_rows(named=True)
+    ]
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "de", "en"])
+def test_column_wise_lines_equal_the_catalogue_formatted_line_by_line(language: str) -> None:
+    import dataclasses
+
+    import polars as pl
+
+    from statut.quality.catalogue import Catalogue, catalogue
+    from statut.quality.report import report_lines
+
+    # One rule's template made unusual (a conversion, a format spec, literal braces): that rule is
+    # formatted row by row, the others column-wise; both must give the catalogue's wording.
+    odd = next(iter(catalogue()))
+    odd_rule = dataclasses.replace(odd, messages={**odd.messages, language: "{{x}} {value!r} {field:>3} in {detail}"})
+    rules = Catalogue(rules=tuple(odd_rule if r.id == odd.id else r for r in catalogue()))
+    values = [None, "", "=1+1", "-12.50", "Dupont {x}", "«é»", "@x"]
+    rows = [
+        {
+            "outcome": "quarantined" if n % 3 else "accepted",
+            "line": n,
+            "record_type": None if n % 5 == 0 else "person",
+            "record_id": values[n % len(values)],
+            "field": None if n % 4 == 0 else "last_name",
+            "rule_id": rule.id,
+            "severity": "warning" if n % 2 else "blocking",
+            "value": values[(n + 1) % len(values)],
+            "detail": None if n % 6 == 0 else "+detail {1}",
+        }
+        for n, rule in enumerate(list(rules) * 3)
+    ]
+    reasons = pl.DataFrame(rows, schema={k: (pl.Int64 if k == "line" else pl.String) for k in rows[0]})
+    got = list(report_lines(reasons, language, rules).iter_rows())
+    assert got == _line_by_line(reasons, language, rules)

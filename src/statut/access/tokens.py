@@ -13,6 +13,15 @@ What a token must satisfy to be accepted, and why:
 - the statut claims describe a coherent actor (a citizen has a valid national number, a fund agent
   or a fund system names a fund).
 
+A fund's IT system sends the same token with every request (thousands an hour), and checking an RS256
+signature, decoding and validating the claims costs more than the rest of the authentication, so
+:meth:`TokenVerifier.verify` remembers the tokens it accepted, and nothing else: the cache is keyed by
+the exact token (its every byte, signature included), an entry is used only before the token's own
+``exp`` (so an expired token is verified again, and refused once past the clock skew, exactly as
+without the cache) and only while the issuer's key that verified it is still the published key of its
+kid (a key withdrawn from the JWKS ends its tokens as it did before), and the cache holds at most
+:data:`VERIFIED_CACHE_SIZE` tokens (the oldest is forgotten first). A refused token is never cached.
+
 The claims this platform reads: ``sub``, ``statut_role`` (:class:`~statut.access.identity.Role`),
 ``national_number`` (citizens), ``fund`` (fund agents and systems), ``name``, ``client_id``.
 """
@@ -40,6 +49,8 @@ KEY_TYPE_OF = {"RS256": "RSA", "ES256": "EC"}
 CLOCK_SKEW_SECONDS = 60
 JWKS_REFRESH_INTERVAL_SECONDS = 60
 MAX_TOKEN_LENGTH = 8192
+#: Accepted tokens remembered per server process: a few per client and user session at a time.
+VERIFIED_CACHE_SIZE = 4096
 
 JwksFetcher = Callable[[], Mapping[str, Any]]
 
@@ -77,6 +88,10 @@ class KeySet:
                 self._keys = self._load()
         return self._keys.get(kid)
 
+    def published(self, kid: str) -> PyJWK | None:
+        """The key the issuer publishes under ``kid`` as last fetched (no fetch: a cache check)."""
+        return self._keys.get(kid)
+
     def _load(self) -> dict[str, PyJWK]:
         try:
             document = self._fetch()
@@ -102,17 +117,67 @@ class VerifierConfig:
     leeway_seconds: int = CLOCK_SKEW_SECONDS
 
 
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """A token the verifier accepted: its actor, until when it may be trusted, and the key that verified it."""
+
+    actor: Actor
+    expires_at: float
+    kid: str
+    key: PyJWK
+
+
 class TokenVerifier:
-    def __init__(self, config: VerifierConfig, keys: KeySet) -> None:
+    def __init__(
+        self,
+        config: VerifierConfig,
+        keys: KeySet,
+        *,
+        clock: Callable[[], float] = time.time,
+        cache_size: int = VERIFIED_CACHE_SIZE,
+    ) -> None:
         self.config = config
         self._keys = keys
+        self._clock = clock
+        self._cache_size = cache_size
+        self._accepted: dict[str, _Accepted] = {}
+        self._lock = threading.Lock()
 
     def verify(self, token: str) -> Actor:
-        """The actor a valid token describes; :class:`TokenRejected` (401) otherwise."""
-        claims = self.claims(token)
-        return actor_from_claims(claims)
+        """The actor a valid token describes; :class:`TokenRejected` (401) otherwise.
+
+        A token accepted before is trusted again without its signature being checked, until its
+        ``exp`` and while its key is still published (module docstring)."""
+        actor = self.recognised(token)
+        if actor is not None:
+            return actor
+        claims, kid, key = self._verified_claims(token)
+        actor = actor_from_claims(claims)
+        expires_at = float(claims["exp"])
+        if self._clock() < expires_at:
+            with self._lock:
+                while len(self._accepted) >= self._cache_size:
+                    del self._accepted[next(iter(self._accepted))]  # the oldest entry
+                self._accepted[token] = _Accepted(actor, expires_at, kid, key)
+        return actor
+
+    def recognised(self, token: str) -> Actor | None:
+        """The actor of ``token`` if it was accepted before and may still be trusted, else None (then
+        :meth:`verify` decides). No I/O and no signature check: safe on an event loop."""
+        accepted = self._accepted.get(token)
+        if accepted is None:
+            return None
+        if self._clock() < accepted.expires_at and self._keys.published(accepted.kid) is accepted.key:
+            return accepted.actor
+        with self._lock:
+            self._accepted.pop(token, None)
+        return None
 
     def claims(self, token: str) -> dict[str, Any]:
+        """The verified claims of ``token`` (never cached)."""
+        return self._verified_claims(token)[0]
+
+    def _verified_claims(self, token: str) -> tuple[dict[str, Any], str, PyJWK]:
         if not token or len(token) > MAX_TOKEN_LENGTH:
             raise TokenRejected("the bearer token is missing or too long")
         try:
@@ -150,7 +215,7 @@ class TokenVerifier:
             raise TokenRejected("the token comes from an issuer this platform does not trust") from None
         except jwt.PyJWTError as error:
             raise TokenRejected(f"the token is invalid ({type(error).__name__})") from None
-        return claims
+        return claims, kid, key
 
 
 def actor_from_claims(claims: Mapping[str, Any]) -> Actor:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,6 +57,19 @@ class RequestIds:
         await self.app(scope, receive, send_with_headers)
 
 
+def reads_at_once(runtime: Runtime) -> int:
+    """How many dossier reads a server process runs at once: one fewer than the connections its
+    engine keeps open (one stays for the access-log chainer and the other routes).
+
+    Without a bound, FastAPI runs as many reads as its thread pool has threads (40); past the pool's
+    kept connections SQLAlchemy opens overflow connections and closes them after one request, so
+    under load one read in seven paid for a new PostgreSQL session (fork, catalogue caches,
+    statements prepared again). Reads beyond the bound wait on the event loop, which costs next to nothing."""
+    size = getattr(runtime.engine.pool, "size", None)
+    kept = size() if callable(size) else 1
+    return max(1, int(kept) - 1)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -63,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.start(settings)
         app.state.runtime = runtime
+        app.state.dossier_reads = anyio.CapacityLimiter(reads_at_once(runtime))
         # Reads are logged without waiting for the ledger; this chains them (services/access_log.py).
         chainer = AccessLogChainer(runtime.engine)
         chainer.start()

@@ -14,9 +14,14 @@ from statut.services.runtime import Runtime
 router = APIRouter(tags=["health"])
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_runtime(request: Request) -> Runtime:
+    """An ``async def`` dependency: no I/O, so no thread hop (statut.api.deps)."""
+    return runtime_of(request)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -111,7 +111,11 @@ class CrossInputs:
         if frame.height == 0:
             return frame
         own = (pl.col("fund") == self.fund).fill_null(False)
-        kept = frame.filter(own).join(self._replaced_ids, on="record_id", how="anti", nulls_equal=False)
+        mine = frame.filter(own)
+        # The batch's ids that this fund holds, found by hashing the fund's rows (few) rather than
+        # every id of the batch (a whole fund's records in the quality scan), then left out.
+        replaced = self._replaced_ids.join(mine.select("record_id"), on="record_id", how="semi")
+        kept = mine.join(replaced, on="record_id", how="anti", nulls_equal=False)
         return pl.concat([frame.filter(~own), kept])
 
     @cached_property

@@ -16,7 +16,8 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from string import Formatter
 from typing import Any
 
 import polars as pl
@@ -91,27 +92,7 @@ def build_report(result: ValidationResult, language: str, *, rules: Catalogue | 
         (pl.col("outcome") == Outcome.QUARANTINED.value)
         | ((pl.col("outcome") == Outcome.ACCEPTED.value) & (pl.col("severity") == "warning"))
     )
-    lines = [
-        ReportLine(
-            outcome=row["outcome"],
-            line=row["line"],
-            record_type=row["record_type"] or "",
-            record_id=neutralise(row["record_id"]),
-            field=row["field"] or "",
-            rule_id=row["rule_id"],
-            severity=row["severity"] or "",
-            value=neutralise(row["value"]),
-            message=neutralise(
-                cat.get(row["rule_id"]).message(
-                    language,
-                    field=row["field"] or "",
-                    value=_quoted(row["value"], language),
-                    detail=row["detail"] or "",
-                )
-            ),
-        )
-        for row in shown.iter_rows(named=True)
-    ]
+    lines = [ReportLine(*row) for row in report_lines(shown, language, cat).iter_rows()]
     return FundReport(
         fund_code=result.fund_code,
         language=language,
@@ -123,6 +104,85 @@ def build_report(result: ValidationResult, language: str, *, rules: Catalogue | 
         lines=lines,
         reconciliation=result.reconciliation.as_dict(),
     )
+
+
+def report_lines(reasons: pl.DataFrame, language: str, rules: Catalogue) -> pl.DataFrame:
+    """The report's lines as a frame with the columns of :class:`ReportLine`, column-wise.
+
+    A large batch has tens of thousands of quarantined lines: each message is its rule's template
+    with the placeholders filled from columns (one concatenation per rule), and every cell from the
+    fund's data neutralised by an expression, instead of formatting line by line. A template that
+    uses anything but plain ``{field}``, ``{value}`` and ``{detail}`` is formatted row by row by
+    :meth:`Rule.message`, so the result is always the catalogue's own wording.
+    """
+    text = {name: pl.col(name).fill_null("") for name in ("record_type", "field", "severity", "detail")}
+    opening, closing = _QUOTES[language]
+    placeholders = {
+        "field": text["field"],
+        "value": pl.concat_str([pl.lit(opening), pl.col("value").fill_null(""), pl.lit(closing)]),
+        "detail": text["detail"],
+    }
+    message: pl.Expr = pl.lit(None, dtype=pl.String)
+    formatted_by_row: list[str] = []
+    for rule_id in reasons.get_column("rule_id").unique().sort().to_list():
+        parts = _template_parts(rules.get(rule_id).messages.get(language) or rules.get(rule_id).messages["en"])
+        if parts is None:
+            formatted_by_row.append(rule_id)
+            continue
+        pieces = [pl.lit(part) if is_literal else placeholders[part] for is_literal, part in parts]
+        filled = pl.concat_str(pieces) if pieces else pl.lit("")
+        message = pl.when(pl.col("rule_id") == rule_id).then(filled).otherwise(message)
+    frame = reasons.select(
+        pl.col("outcome"),
+        pl.col("line"),
+        text["record_type"],
+        _neutralised(pl.col("record_id")).alias("record_id"),
+        text["field"],
+        pl.col("rule_id"),
+        text["severity"],
+        _neutralised(pl.col("value")).alias("value"),
+        message.alias("message"),
+        pl.col("value").alias("_raw_value"),
+        pl.col("detail").alias("_detail"),
+    )
+    if formatted_by_row:
+        at = frame.with_row_index("_at").filter(pl.col("rule_id").is_in(formatted_by_row))
+        messages = [
+            rules.get(rule_id).message(language, field=field, value=_quoted(value, language), detail=detail or "")
+            for rule_id, field, value, detail in at.select("rule_id", "field", "_raw_value", "_detail").iter_rows()
+        ]
+        filled_by_row = frame.get_column("message").scatter(at.get_column("_at"), messages)
+        frame = frame.with_columns(filled_by_row.alias("message"))
+    return frame.select(
+        *(f.name for f in fields(ReportLine) if f.name != "message"),
+        _neutralised(pl.col("message")).alias("message"),
+    ).select([f.name for f in fields(ReportLine)])
+
+
+def _template_parts(template: str) -> list[tuple[bool, str]] | None:
+    """A message template as literal texts and placeholder names, or None when it uses a format spec,
+    a conversion or a name other than field, value and detail."""
+    parts: list[tuple[bool, str]] = []
+    try:
+        parsed = list(Formatter().parse(template))
+    except ValueError:
+        return None
+    for literal, name, spec, conversion in parsed:
+        if literal:
+            parts.append((True, literal))
+        if name is None:
+            continue
+        if spec or conversion or name not in ("field", "value", "detail"):
+            return None
+        parts.append((False, name))
+    return parts
+
+
+def _neutralised(column: pl.Expr) -> pl.Expr:
+    """:func:`neutralise` as an expression (null becomes the empty text)."""
+    value = column.cast(pl.String).fill_null("")
+    triggered = pl.any_horizontal([value.str.starts_with(trigger) for trigger in FORMULA_TRIGGERS])
+    return pl.when(triggered).then(pl.lit("'") + value).otherwise(value)
 
 
 _QUOTES = {"fr": ("« ", " »"), "nl": ("‘", "’"), "de": ("„", "“"), "en": ("“", "”")}

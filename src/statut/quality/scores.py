@@ -28,43 +28,48 @@ KEYS = ["fund", "record_type"]
 
 
 def scores(result: ScanResult) -> pl.DataFrame:
-    """The score rows of a scan (SCORE_SCHEMA), without rows where nothing was checked."""
+    """The score rows of a scan (SCORE_SCHEMA), without rows where nothing was checked.
+
+    Every count comes out of one grouping of the records by fund and type (one pass over tens of
+    millions of records, not one per rule), then is laid out as one row per rule or dimension."""
     records = result.records
-    parts = [pl.DataFrame(schema=SCORE_SCHEMA)]
+    counted: list[tuple[str, str, str, pl.Expr, pl.Expr]] = []
     for rule in result.rules:
         scoped = pl.col(in_column(rule.id))
-        parts.append(
-            _counts(records, scoped, scoped & pl.col(fail_column(rule.id))).with_columns(
-                pl.lit("rule").alias("level"),
-                pl.lit(rule.dimension.value).alias("dimension"),
-                pl.lit(rule.id).alias("rule_id"),
-            )
-        )
+        counted.append(("rule", rule.dimension.value, rule.id, scoped, scoped & pl.col(fail_column(rule.id))))
     for dimension in Dimension:
         members = [r for r in result.rules if r.dimension is dimension]
         if not members:
             continue
         scoped = pl.any_horizontal([pl.col(in_column(r.id)) for r in members])
         failing = pl.any_horizontal([pl.col(in_column(r.id)) & pl.col(fail_column(r.id)) for r in members])
-        parts.append(
-            _counts(records, scoped, failing).with_columns(
-                pl.lit("dimension").alias("level"),
-                pl.lit(dimension.value).alias("dimension"),
-                pl.lit("").alias("rule_id"),
-            )
-        )
-    frame = pl.concat([p.select(SCORE_SCHEMA.keys()).cast(pl.Schema(SCORE_SCHEMA)) for p in parts])
-    return frame.filter(pl.col("checked") > 0).sort("level", "dimension", "fund_code", "record_type", "rule_id")
-
-
-def _counts(records: pl.DataFrame, scoped: pl.Expr, failing: pl.Expr) -> pl.DataFrame:
-    return (
+        counted.append(("dimension", dimension.value, "", scoped, failing))
+    if not counted:
+        return pl.DataFrame(schema=SCORE_SCHEMA)
+    sums = (
         records.lazy()
         .group_by(KEYS)
-        .agg(scoped.sum().alias("checked"), failing.sum().alias("failed"))
-        .rename({"fund": "fund_code"})
+        .agg(
+            *(scoped.sum().alias(f"checked|{i}") for i, (*_, scoped, _failing) in enumerate(counted)),
+            *(failing.sum().alias(f"failed|{i}") for i, (*_, failing) in enumerate(counted)),
+        )
         .collect()
     )
+    parts = [pl.DataFrame(schema=SCORE_SCHEMA)]
+    for i, (level, dimension_name, rule_id, _scoped, _failing) in enumerate(counted):
+        parts.append(
+            sums.select(
+                pl.lit(level).alias("level"),
+                pl.lit(dimension_name).alias("dimension"),
+                pl.col("fund").alias("fund_code"),
+                "record_type",
+                pl.lit(rule_id).alias("rule_id"),
+                pl.col(f"checked|{i}").alias("checked"),
+                pl.col(f"failed|{i}").alias("failed"),
+            )
+        )
+    frame = pl.concat([p.cast(pl.Schema(SCORE_SCHEMA)) for p in parts])
+    return frame.filter(pl.col("checked") > 0).sort("level", "dimension", "fund_code", "record_type", "rule_id")
 
 
 def with_share(frame: pl.DataFrame) -> pl.DataFrame:

@@ -18,7 +18,7 @@ from the typed frames of statut.exchange.frames.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
@@ -149,3 +149,29 @@ def union_frame(frames: Mapping[RecordType, pl.DataFrame]) -> pl.DataFrame:
         pl.lit(None, dtype=dtype).alias(name) for name, dtype in every_typed.items() if name not in frame.columns
     ]
     return frame.with_columns(missing).with_row_index("_row")
+
+
+def typed_columns() -> dict[str, pl.DataType]:
+    """Every typed column of every record type (statut.exchange.frames), with its type."""
+    return {name: dtype for schema in FRAME_SCHEMAS.values() for name, dtype in schema.items()}
+
+
+def columns_of_type(record_type: RecordType, frame: pl.DataFrame, names: Iterable[str]) -> list[pl.Expr]:
+    """The columns ``names`` of the working-frame shape over the typed frame of one record type, as
+    expressions to add to it: ``record_type``, ``<field>__text`` rebuilt from the typed value (as
+    :func:`union_frame` does), and typed columns the type does not have, null. A rule run on the
+    records of one type at a time then reads exactly what it reads in :func:`union_frame`, without
+    the columns of every other type (most of that frame is nulls)."""
+    every_typed = typed_columns()
+    schema = frame.schema
+    columns = []
+    for name in dict.fromkeys(names):
+        if name in schema:
+            continue
+        if name in ("record_type", text_column("record_type")):
+            columns.append(pl.lit(record_type.value, dtype=pl.String).alias(name))
+        elif name.endswith(TEXT_SUFFIX) and name[: -len(TEXT_SUFFIX)] in FIELD_BY_NAME:
+            columns.append(_text_of_typed(name[: -len(TEXT_SUFFIX)], schema))
+        elif name in every_typed:
+            columns.append(pl.lit(None, dtype=every_typed[name]).alias(name))
+    return columns

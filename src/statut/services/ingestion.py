@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from os import PathLike
@@ -141,34 +143,46 @@ def ingest_batch(
     holds = _holds(validation, raw)
     counts = _counts_with_holds(validation, holds)
     clock.lap("validate")
-    report_dict = _report_with_holds(build_report(validation, lang), holds, counts)
-    change = uow.record_change(actor=actor, reason=f"{source_kind} batch {batch_id}", source=name)
-    totals = {k: sum(c[k] for c in counts.values()) for k in ("received", "accepted", "quarantined", "already_held")}
-    uow.batches.add(
-        BatchRow(
-            batch_id=batch_id,
-            fund_code=fund_code,
-            file_name=name[:400],
-            content_sha256=raw.sha256,
-            format=validation.format or "csv",
-            source_kind=source_kind,
-            reconciliation=validation.reconciliation.as_dict(),
-            report=report_dict,
-            status="landed",
-            received_at=change.recorded_at,
-            change_id=change.change_id,
-            held=sum(c[HELD] for c in counts.values()),
-            **totals,
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-report") as pool:
+        # The fund records' contents, the report and the file-side reconciliation need nothing from
+        # the store: they are made on the second core while this thread writes the register (the
+        # database driver and polars release the GIL); the report is stored in the batch row before
+        # the batch is reconciled.
+        encoding = pool.submit(encoded_contents, validation)
+        reporting = pool.submit(_report_and_totals, validation, lang, holds, counts)
+        change = uow.record_change(actor=actor, reason=f"{source_kind} batch {batch_id}", source=name)
+        totals = {
+            k: sum(c[k] for c in counts.values()) for k in ("received", "accepted", "quarantined", "already_held")
+        }
+        uow.batches.add(
+            BatchRow(
+                batch_id=batch_id,
+                fund_code=fund_code,
+                file_name=name[:400],
+                content_sha256=raw.sha256,
+                format=validation.format or "csv",
+                source_kind=source_kind,
+                reconciliation={},
+                report={},
+                status="landed",
+                received_at=change.recorded_at,
+                change_id=change.change_id,
+                held=sum(c[HELD] for c in counts.values()),
+                **totals,
+            )
         )
-    )
-    parents, written = _land_accepted(uow, validation, fund_code, batch_id, change=change, today=today)
-    uow.quarantine.add(batch_id, fund_code, _with_holds(validation.quarantined, holds), uow.bulk)
-    # Earlier entries of a record this batch settles are released: it landed, was already held, or is
-    # held again under this batch's entry.
-    settled = validation.outcomes.filter(
-        (pl.col("outcome") != Outcome.QUARANTINED.value) | pl.col("line").is_in(holds.get_column("line").implode())
-    ).get_column("record_id")
-    released = uow.quarantine.release(fund_code, settled.drop_nulls().unique(), batch_id)
+        parents, written = _land_accepted(
+            uow, validation, fund_code, batch_id, change=change, today=today, contents=encoding
+        )
+        uow.quarantine.add(batch_id, fund_code, _with_holds(validation.quarantined, holds), uow.bulk)
+        # Earlier entries of a record this batch settles are released: it landed, was already held, or
+        # is held again under this batch's entry.
+        settled = validation.outcomes.filter(
+            (pl.col("outcome") != Outcome.QUARANTINED.value) | pl.col("line").is_in(holds.get_column("line").implode())
+        ).get_column("record_id")
+        released = uow.quarantine.release(fund_code, settled.drop_nulls().unique(), batch_id)
+        report_dict, reconciliation = reporting.result()
+    uow.batches.complete(batch_id, reconciliation=reconciliation, report=report_dict)
     clock.lap("land")
     mismatches = validation.reconciliation.compare_stored(
         written, uow.fund_records.stored_contents(batch_id), uow.quarantine.raw_by_type(batch_id)
@@ -197,7 +211,7 @@ def ingest_batch(
         fund_code=fund_code,
         already_received=False,
         counts=counts,
-        reconciliation=validation.reconciliation.as_dict(),
+        reconciliation=reconciliation,
         report=report_dict,
         released=released,
         change_id=change.change_id,
@@ -286,6 +300,18 @@ def _held_as_batch(entries: pl.DataFrame) -> RawBatch:
     )
 
 
+def encoded_contents(validation: ValidationResult) -> dict[RecordType, pl.Series]:
+    """The accepted records' typed values as stored in ``fund_record.content``, per record type."""
+    return {record_type: encode_content(record_type, frame) for record_type, frame in validation.accepted.items()}
+
+
+def _report_and_totals(
+    validation: ValidationResult, language: str, holds: pl.DataFrame, counts: dict[str, dict[str, int]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fund's report (held lines marked) and the file-side reconciliation, as stored."""
+    return _report_with_holds(build_report(validation, language), holds, counts), validation.reconciliation.as_dict()
+
+
 def _validated(uow: UnitOfWork, raw: RawBatch, fund_code: str, today: date) -> ValidationResult:
     """The catalogue's verdict, plus: accepted records whose person the register cannot link wait."""
     validation = _validate(uow, raw, fund_code, today)
@@ -302,9 +328,11 @@ def _land_accepted(
     *,
     change: Change,
     today: date,
+    contents: Future[dict[RecordType, pl.Series]] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Land the accepted records and note them in ``fund_record`` (``batch_of``: the batch id, or a
-    frame record_id -> batch_id).
+    frame record_id -> batch_id). ``contents``: the accepted records' encoded contents
+    (:func:`encoded_contents`), when prepared in another thread while the register rows are written.
 
     Returns what held records may await among what landed: people (of any fund) and this fund's
     affiliations (awaiting_type, fund_code, awaiting_number); and the fund records written
@@ -320,6 +348,7 @@ def _land_accepted(
         for rt in RecordType
     }
     landed = land(uow, validation.accepted, change, today, previous=previous, digests=False)
+    encoded = contents.result() if contents is not None else encoded_contents(validation)
     uow.fund_records.supersede(
         [key for frame in previous.values() for key in frame.get_column("record_key").to_list()], change
     )
@@ -338,7 +367,7 @@ def _land_accepted(
                 "national_number",
                 batch,
                 pl.col("row_id").cast(pl.Int64),
-                encode_content(record_type, frame).alias("content"),
+                encoded[record_type].alias("content"),
             )
         )
     written = pl.concat(parts) if parts else pl.DataFrame()
@@ -433,12 +462,18 @@ def _report_with_holds(report: FundReport, holds: pl.DataFrame, counts: dict[str
     data = {field.name: getattr(report, field.name) for field in dataclasses.fields(report)}
     held_lines = set(holds.get_column("line").to_list())
     names = [field.name for field in dataclasses.fields(ReportLine)]
-    lines = []
-    for line in report.lines:
-        values = {name: getattr(line, name) for name in names}
-        if values["line"] in held_lines and values["outcome"] == Outcome.QUARANTINED.value:
-            values["outcome"] = HELD
-        lines.append(values)
+    others = operator.attrgetter(*names[1:])
+    quarantined = Outcome.QUARANTINED.value
+    lines = [
+        dict(
+            zip(
+                names,
+                (HELD if line.outcome == quarantined and line.line in held_lines else line.outcome, *others(line)),
+                strict=True,
+            )
+        )
+        for line in report.lines
+    ]
     data["lines"] = lines
     data["counts"] = counts
     return data
@@ -453,9 +488,9 @@ def batch_report(uow: UnitOfWork, batch_id: str) -> dict[str, Any]:
 
 
 def _validate(uow: UnitOfWork, raw: RawBatch, fund_code: str, today: date) -> ValidationResult:
-    needs = register_needs_of(raw)
     frames = None
-    if not uow.fund_records.is_empty():
+    if not uow.fund_records.is_empty():  # a first load has nothing to compare with: no needs to compute
+        needs = register_needs_of(raw)
         frames = uow.fund_records.register_frames(
             fund_code, needs.record_ids.to_list(), needs.national_numbers.to_list()
         )

@@ -22,12 +22,8 @@ from statut.quality.linkage import LinkageOptions, link, read_persons_csv
 from statut.quality.scan import scan
 from statut.quality.scores import by_dimension, scores, sum_scores
 from statut.services.findings import FindingSync, record_scan_findings
-from statut.store.quality_snapshots import (
-    QualitySnapshotRepository,
-    SnapshotRow,
-    person_id_bounds,
-    read_register_frames,
-)
+from statut.store.quality_snapshots import QualitySnapshotRepository, SnapshotRow, person_id_bounds
+from statut.store.scan_reads import RegisterReader
 from statut.store.unit_of_work import UnitOfWork
 
 
@@ -59,25 +55,25 @@ def scan_register(
 
     The register is read and scanned by ranges of ``chunk_persons`` persons (every scan rule looks at
     one person's records together, so the result is the same as in one piece; see
-    store.quality_snapshots.read_register_frames); scores are counts, so the ranges' scores add up.
+    store.quality_snapshots.read_register_frames), the next range read while this one is scanned
+    (store.scan_reads); scores are counts, so the ranges' scores add up.
     With ``sources`` (extracts of the National Register and KBO/BCE), the accuracy dimension also
     counts the records that disagree with them (statut.quality.authentic_sources).
     """
     low, high = person_id_bounds(uow.connection)
+    ranges = [(start, start + chunk_persons) for start in range(low, high + 1, chunk_persons)] or [(low, low + 1)]
     score_parts: list[pl.DataFrame] = []
     defect_parts: list[pl.DataFrame] = []
     records = 0
-    start = low
-    while start <= high or not score_parts:
-        frames = read_register_frames(uow.connection, (start, start + chunk_persons))
-        result = scan(frames, today, rules=rules)
-        if sources is not None:
-            result = with_source_checks(result, frames, sources)
-        records += result.records.height
-        score_parts.append(scores(result))
-        if findings:
-            defect_parts.append(scan_defects(result))
-        start += chunk_persons
+    with RegisterReader(uow.connection) as reader:
+        for _persons, frames in reader.ranges(ranges):
+            result = scan(frames, today, rules=rules)
+            if sources is not None:
+                result = with_source_checks(result, frames, sources)
+            records += result.records.height
+            score_parts.append(scores(result))
+            if findings:
+                defect_parts.append(scan_defects(result))
     table = sum_scores(score_parts)
     change = uow.changes.record(actor=actor, reason=reason, source="statut quality scan")
     snapshot = QualitySnapshotRepository(uow.connection).add(change, today, records, table)

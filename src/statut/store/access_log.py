@@ -25,6 +25,10 @@ from statut.store.ledger import Ledger, PendingEntry, canonical_json
 
 READ_ACTION = "personal_data.read"
 PERSON = "person"
+#: Built once: the values go as parameters, so SQLAlchemy compiles the statement once per dialect
+#: (``insert().values(...)`` per call builds a new statement and a new cache key every read). No
+#: RETURNING: nobody needs the new read's id.
+_ADD = insert(access_read).inline()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +55,14 @@ class AccessLogRepository:
     def add(self, *, person_id: int, actor: str, purpose: str, details: Mapping[str, Any], at: datetime) -> None:
         """Record one read (pending until chained). ``details`` must be ledger-safe (no floats)."""
         self._connection.execute(
-            insert(access_read).values(
-                person_id=person_id, read_at=at, actor=actor, purpose=purpose, payload=canonical_json(details)
-            )
+            _ADD,
+            {
+                "person_id": person_id,
+                "read_at": at,
+                "actor": actor,
+                "purpose": purpose,
+                "payload": canonical_json(details),
+            },
         )
 
     def for_person(self, person_id: int, *, before_seq: int | None = None, limit: int = 50) -> list[AccessLogEntry]:

@@ -65,6 +65,18 @@ class BatchRepository:
         values["report"] = json.dumps(row.report, sort_keys=True, default=str)
         self._connection.execute(insert(ingest_batch).values(**values))
 
+    def complete(self, batch_id: str, *, reconciliation: dict[str, Any], report: dict[str, Any]) -> None:
+        """Store the file-side reconciliation and the fund's report of a batch added in this unit of
+        work (the gate prepares them while the register rows are written)."""
+        self._connection.execute(
+            update(ingest_batch)
+            .where(ingest_batch.c.batch_id == batch_id)
+            .values(
+                reconciliation=json.dumps(reconciliation, sort_keys=True, default=str),
+                report=json.dumps(report, sort_keys=True, default=str),
+            )
+        )
+
     def count(self) -> int:
         return int(self._connection.execute(select(func.count()).select_from(ingest_batch)).scalar_one())
 

@@ -162,22 +162,24 @@ class FindingRepository:
             return defects.with_columns(pl.lit(None, pl.Int64).alias("finding_id"))
         ids = self._bulk.reserve_ids(F, defects.height).alias("finding_id")
         rows = defects.with_columns(ids, due_dates)
-        self._bulk.insert(
-            F,
-            rows,
-            constants={
-                "source": source,
-                "state": "open",
-                "opened_at": change.recorded_at,
-                "updated_at": change.recorded_at,
-                "batch_id": batch_id,
-                "snapshot_id": snapshot_id,
-                "change_id": change.change_id,
-            },
-        )
-        self._add_transitions(
-            rows.get_column("finding_id"), None, "open", change, pl.repeat("", rows.height, eager=True)
-        )
+        # Findings that at least double the table (a first load or scan) build its indexes once.
+        with self._bulk.deferring({F: rows.height, T: rows.height}):
+            self._bulk.insert(
+                F,
+                rows,
+                constants={
+                    "source": source,
+                    "state": "open",
+                    "opened_at": change.recorded_at,
+                    "updated_at": change.recorded_at,
+                    "batch_id": batch_id,
+                    "snapshot_id": snapshot_id,
+                    "change_id": change.change_id,
+                },
+            )
+            self._add_transitions(
+                rows.get_column("finding_id"), None, "open", change, pl.repeat("", rows.height, eager=True)
+            )
         return rows
 
     def close(self, found: pl.DataFrame, *, to_state: str, change: Change, closed_by: str) -> int:

@@ -122,22 +122,31 @@ def read_register_frames(
     ``persons``: only the records of persons with ``low <= person_id < high``. Every scan rule looks
     at one person's records together (their number, their affiliations, their quarters), so a scan
     made range by range finds exactly what a scan of the whole register finds, in bounded memory.
+    (store.scan_reads runs the same queries through a columnar reader when it can.)
     """
+    raw = {name: _frame(connection, query) for name, query in register_queries(persons).items()}
+    return shape_register_frames(raw)
+
+
+def register_queries(persons: tuple[int, int] | None = None) -> dict[str, Select[Any]]:
+    """The queries of :func:`read_register_frames`, by name: ``numbers`` (a person's smallest current
+    number) and one per record type (its value); :func:`shape_register_frames` shapes their rows."""
 
     def within(column: Any) -> list[Any]:
         return [] if persons is None else [column >= persons[0], column < persons[1]]
 
     pid = t.person_identifier.c
-    numbers = _frame(
-        connection,
-        select(pid.person_id, func.min(pid.value).label("national_number"))
+    aff = t.affiliation.c
+    pv = t.person_version.c
+    inc = t.income.c
+    con = t.contribution.c
+    pay = t.payment.c
+    ev = t.life_event.c
+    return {
+        "numbers": select(pid.person_id, func.min(pid.value).label("national_number"))
         .where(pid.superseded_at.is_(None), *within(pid.person_id))
         .group_by(pid.person_id),
-    )
-    aff = t.affiliation.c
-    affiliations = _frame(
-        connection,
-        select(
+        RecordType.AFFILIATION.value: select(
             aff.person_id,
             aff.version_id,
             aff.affiliation_id,
@@ -148,16 +157,7 @@ def read_register_frames(
             aff.valid_from.label("start_date"),
             aff.valid_to.label("end_date"),
         ).where(aff.superseded_at.is_(None), *within(aff.person_id)),
-    )
-    person_fund = (
-        affiliations.sort("start_date").group_by("person_id").agg(pl.col("fund").last())
-        if affiliations.height
-        else pl.DataFrame(schema={"person_id": pl.Int64, "fund": pl.String})
-    )
-    pv = t.person_version.c
-    persons_frame = _frame(
-        connection,
-        select(
+        RecordType.PERSON.value: select(
             pv.person_id,
             pv.version_id,
             pv.last_name,
@@ -170,11 +170,7 @@ def read_register_frames(
             pv.street,
             pv.death_date,
         ).where(pv.superseded_at.is_(None), pv.valid_to.is_(None), *within(pv.person_id)),
-    )
-    inc = t.income.c
-    incomes = _frame(
-        connection,
-        select(
+        RecordType.INCOME.value: select(
             inc.person_id,
             inc.version_id,
             inc.year,
@@ -182,18 +178,10 @@ def read_register_frames(
             inc.source.label("income_source"),
             inc.status.label("income_status"),
         ).where(inc.superseded_at.is_(None), *within(inc.person_id)),
-    )
-    con = t.contribution.c
-    contributions = _frame(
-        connection,
-        select(
+        RecordType.CONTRIBUTION.value: select(
             con.person_id, con.version_id, con.fund_code.label("fund"), con.quarter, con.due_cents.label("amount_cents")
         ).where(con.superseded_at.is_(None), *within(con.person_id)),
-    )
-    pay = t.payment.c
-    payments = _frame(
-        connection,
-        select(
+        RecordType.PAYMENT.value: select(
             pay.person_id,
             pay.payment_id.label("version_id"),
             pay.fund_code.label("fund"),
@@ -201,23 +189,31 @@ def read_register_frames(
             pay.amount_cents,
             pay.quarter,
         ).where(pay.superseded_at.is_(None), *within(pay.person_id)),
-    )
-    ev = t.life_event.c
-    events = _frame(
-        connection,
-        select(
+        RecordType.LIFE_EVENT.value: select(
             ev.person_id, ev.event_id.label("version_id"), ev.event_type, ev.event_date, ev.child_national_number
         ).where(ev.superseded_at.is_(None), *within(ev.person_id)),
-    )
-    raw = {
-        RecordType.PERSON: persons_frame,
-        RecordType.AFFILIATION: affiliations,
-        RecordType.INCOME: incomes,
-        RecordType.CONTRIBUTION: contributions,
-        RecordType.PAYMENT: payments,
-        RecordType.LIFE_EVENT: events,
     }
-    return {record_type: _typed(record_type, frame, numbers, person_fund) for record_type, frame in raw.items()}
+
+
+def shape_register_frames(raw: dict[str, pl.DataFrame]) -> dict[RecordType, pl.DataFrame]:
+    """The rows of :func:`register_queries` as the typed frames of the scan: each record's national
+    number, its ``fund`` (the person's latest affiliation for types without one), ``record_id``."""
+    affiliations = raw[RecordType.AFFILIATION.value]
+    person_fund = (
+        affiliations.sort("start_date").group_by("person_id").agg(pl.col("fund").last())
+        if affiliations.height
+        else pl.DataFrame(schema={"person_id": pl.Int64, "fund": pl.String})
+    )
+    numbers = raw["numbers"]
+    order = (
+        RecordType.PERSON,
+        RecordType.AFFILIATION,
+        RecordType.INCOME,
+        RecordType.CONTRIBUTION,
+        RecordType.PAYMENT,
+        RecordType.LIFE_EVENT,
+    )
+    return {record_type: _typed(record_type, raw[record_type.value], numbers, person_fund) for record_type in order}
 
 
 def _typed(
@@ -243,13 +239,18 @@ def _typed(
         separator=":",
     )
     # A stable key held by two current records (valid-time pieces of one affiliation) gets the
-    # version too, so that record ids stay unique as the rules expect.
-    frame = frame.with_columns(
-        pl.when(key.is_duplicated())
-        .then(pl.format("{}:v{}", key, pl.col("version_id")))
-        .otherwise(key)
-        .alias("record_id")
-    )
+    # version too, so that record ids stay unique as the rules expect. A 64-bit hash finds the
+    # candidates cheaply (tens of millions of keys); the exact test runs on the candidates only.
+    frame = frame.with_columns(key.alias("record_id"))
+    candidates = frame.filter(pl.col("record_id").hash().is_duplicated()).select("record_id")
+    if candidates.height:
+        repeated = candidates.filter(pl.col("record_id").is_duplicated()).get_column("record_id").unique()
+        frame = frame.with_columns(
+            pl.when(pl.col("record_id").is_in(repeated.implode()))
+            .then(pl.format("{}:v{}", pl.col("record_id"), pl.col("version_id")))
+            .otherwise(pl.col("record_id"))
+            .alias("record_id")
+        )
     return conform(record_type, frame)
 
 

@@ -56,7 +56,9 @@ class QuarantineRepository:
             pl.when(waiting).then(pl.lit(HELD)).otherwise(pl.lit(OPEN)).alias("status"),
             *([pl.col("awaiting_type"), pl.col("awaiting_number"), pl.col("fields")] if held else []),
         ).with_columns(pl.format("[{}]", pl.col("reasons")).alias("reasons"))
-        bulk.insert(quarantine_entry, rows, digest=False)  # the gate reconciles the raw lines instead
+        # A batch that at least doubles the quarantine (a first load) builds its indexes once.
+        with bulk.deferring({quarantine_entry: rows.height}):
+            bulk.insert(quarantine_entry, rows, digest=False)  # the gate reconciles the raw lines instead
         return rows.height
 
     def release(self, fund_code: str, record_ids: Iterable[str] | pl.Series, batch_id: str) -> int:
