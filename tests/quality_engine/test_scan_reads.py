@@ -243,3 +243,35 @@ def test_the_bulk_reader_of_each_database_reads_what_the_rows_say(uow: UnitOfWor
     assert None in streets
     assert "" in streets
     assert frames[RecordType.AFFILIATION].get_column("company_director").n_unique() > 1
+
+
+def test_the_adbc_reader_runs_in_its_own_process_and_names_a_failure(tmp_path: Path) -> None:
+    """The ADBC driver's copy of SQLite never shares this process with Python's (two copies in one
+    process drop each other's POSIX locks); a failing query comes back as a named error, and the
+    unit of work's own connection keeps working after the reader has closed."""
+    import os
+
+    import pytest
+
+    from statut.store.scan_reads import _WorkerProcess
+
+    url = _register_file(tmp_path)
+    worker = _WorkerProcess(tmp_path / "register.db")
+    try:
+        assert worker._process.pid != os.getpid()
+        assert worker.frame("SELECT count(*) AS n FROM person").item() > 0
+        with pytest.raises(RuntimeError, match="no such table"):
+            worker.frame("SELECT * FROM no_such_table")
+        assert worker.frame("SELECT 1 AS one").item() == 1  # still serving after a failure
+    finally:
+        worker.close()
+    assert worker._process.returncode == 0
+    engine = build_engine(url)
+    with UnitOfWork(engine) as uow:
+        reader = RegisterReader(uow.connection)
+        with reader:
+            assert reader.columnar
+            frames = reader.read()
+        assert frames[RecordType.PERSON].height > 0
+        uow.connection.exec_driver_sql("SELECT count(*) FROM person").scalar_one()
+    engine.dispose()

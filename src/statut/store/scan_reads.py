@@ -3,10 +3,12 @@
 The scan reads every current record of the register (60 million rows for 1.2 million people). Through
 the DBAPI driver each value becomes a Python object before it reaches a frame, which costs more than
 the whole scan; the SQLite ADBC driver (Apache Arrow ADBC, ``adbc-driver-sqlite``) steps the same
-queries in C and hands back Arrow columns. It opens its own read-only connection to the database
-file, so it is used only when that connection sees what the unit of work sees: a SQLite file whose
-unit-of-work connection has changed nothing yet (``total_changes`` is zero, so no write of this
-connection is uncommitted). On PostgreSQL the unit of work's own connection streams each query as
+queries in C and hands back Arrow columns. It runs in a child process (store/scan_read_worker.py:
+the driver carries its own copy of SQLite, which must not share a process with Python's, see there)
+with its own read-only connection to the database file, and sends each result as an Arrow IPC
+stream; so it is used only when that connection sees what the unit of work sees: a SQLite file
+whose unit-of-work connection has changed nothing yet (``total_changes`` is zero, so no write of
+this connection is uncommitted). On PostgreSQL the unit of work's own connection streams each query as
 CSV (``COPY (query) TO STDOUT``), which polars parses column-wise: a quoted empty field is an empty
 text, an unquoted one NULL, as PostgreSQL writes them. Otherwise (an in-memory SQLite database, a
 unit of work that has written, the driver missing) the queries run through the unit of work's
@@ -14,17 +16,24 @@ connection row by row (store.quality_snapshots.read_register_frames). All run th
 (``quality_snapshots.register_queries``) and shape the rows the same way, so the frames are equal.
 
 A :class:`RegisterReader` also reads the next range in a background thread while the scan works on
-the current one (ADBC, or PostgreSQL's COPY on the unit of work's connection, which the scan does not
-use meanwhile): the drivers and polars release the GIL, so reading and scanning overlap on two cores.
+the current one (the worker process, or PostgreSQL's COPY on the unit of work's connection, which the
+scan does not use meanwhile): the drivers, the pipe and polars release the GIL, so reading and
+scanning overlap on two cores.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import json
 import sqlite3
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import polars as pl
 from sqlalchemy import Boolean, Connection, Date, Integer, Select, String
@@ -32,21 +41,51 @@ from sqlalchemy import Boolean, Connection, Date, Integer, Select, String
 from statut.exchange.format import RecordType
 from statut.store.engine import sqlite_file
 from statut.store.quality_snapshots import (
-    compiled_parameters,
     read_register_frames,
     register_queries,
     shape_register_frames,
 )
 
-#: Rows the ADBC SQLite driver looks at to infer a column's type: all of them (one batch per query),
-#: so that a column whose first rows are all null (a death date) is not taken for an integer.
-_BATCH_ROWS = 2**30
-
 Persons = tuple[int, int]
 
 
-def _adbc_connection(connection: Connection) -> Any | None:
-    """A read-only ADBC connection to the same SQLite file, when it sees what ``connection`` sees."""
+class _WorkerProcess:
+    """The ADBC reader in its child process (store/scan_read_worker.py), one request at a time."""
+
+    def __init__(self, path: Path) -> None:
+        command = [sys.executable, "-m", "statut.store.scan_read_worker", str(path.resolve())]
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # noqa: S603
+        self._lock = threading.Lock()
+
+    def frame(self, sql: str) -> pl.DataFrame:
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None
+        assert stdout is not None
+        with self._lock:
+            stdin.write((json.dumps({"sql": sql}) + "\n").encode())
+            stdin.flush()
+            head = stdout.read(9)
+            if len(head) != 9:
+                raise RuntimeError(f"the register reader process stopped (exit code {self._process.poll()})")
+            payload = stdout.read(int.from_bytes(head[1:], "big"))
+        if head[:1] != b"\x00":
+            raise RuntimeError(f"the register reader process failed: {payload.decode(errors='replace')}")
+        return pl.read_ipc_stream(io.BytesIO(payload))
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a reader stuck on a query
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+
+def _worker(connection: Connection) -> _WorkerProcess | None:
+    """The ADBC reader process for the same SQLite file, when it sees what ``connection`` sees."""
     if connection.dialect.name != "sqlite":
         return None
     path = sqlite_file(connection.engine.url)
@@ -55,29 +94,18 @@ def _adbc_connection(connection: Connection) -> Any | None:
     raw = connection.connection.dbapi_connection
     if not isinstance(raw, sqlite3.Connection) or raw.total_changes != 0:
         return None
-    try:
-        import adbc_driver_sqlite.dbapi as adbc
-    except ImportError:  # pragma: no cover - the driver is a dependency; without it the scan is slower
+    if importlib.util.find_spec("adbc_driver_sqlite") is None:  # pragma: no cover - a dependency
         return None
-    try:
-        return adbc.connect(f"file:{quote(str(path.resolve()))}?mode=ro", autocommit=True)
-    except adbc.Error:  # pragma: no cover - e.g. a file the driver cannot open: read row by row
-        return None
+    return _WorkerProcess(path)
 
 
-def _arrow_frame(adbc_connection: Any, connection: Connection, query: Select[Any]) -> pl.DataFrame:
-    """Rows of ``query`` as a frame through ADBC; dates (ISO text in SQLite) parsed column-wise as
-    store.quality_snapshots does, all-null columns (typed Int64 by the driver) cast to their type."""
-    compiled = query.compile(dialect=connection.dialect)
-    cursor = adbc_connection.cursor()
-    try:
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_BATCH_ROWS)})
-        cursor.execute(str(compiled), compiled_parameters(compiled))
-        table = cursor.fetch_arrow_table()
-    finally:
-        cursor.close()
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
+def _arrow_frame(worker: _WorkerProcess, connection: Connection, query: Select[Any]) -> pl.DataFrame:
+    """Rows of ``query`` through the ADBC reader process; dates (ISO text in SQLite) parsed
+    column-wise as store.quality_snapshots does, all-null columns (typed Int64 by the driver) cast
+    to their type. The values bound in the query (a range of person ids) are integers, rendered as
+    literals."""
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    frame = worker.frame(str(compiled))
     fixes = []
     for column in query.selected_columns:
         name = str(column.key)
@@ -126,7 +154,7 @@ class RegisterReader:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._adbc = _adbc_connection(connection)
+        self._adbc = _worker(connection)
         # The next range is read in the background by the ADBC connection, or on PostgreSQL by the
         # unit of work's connection, which the caller leaves alone while it scans (the hand-over is
         # the future's result: one thread at a time uses the connection).
