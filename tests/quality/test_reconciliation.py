@@ -79,3 +79,18 @@ def test_hash_total_is_canonical_with_repeated_record_ids_too() -> None:
     assert sha256_of_lines(lines, ids) == sha256_of_lines(lines.reverse(), ids.reverse()) == sha256_of_lines(lines)
     unique_ids = pl.Series(["c", "a", "b"])
     assert sha256_of_lines(lines, unique_ids) == sha256_of_lines(lines.reverse(), unique_ids.reverse())
+
+
+def test_the_read_back_hash_total_ignores_order_and_sees_any_change() -> None:
+    """content_totals (what the gate wrote against what the store gives back): the same texts in any
+    order agree; a changed byte, a lost text, or a text doubled in place of another differ."""
+    from statut.quality.reconciliation import content_totals
+
+    texts = pl.Series([f'{{"record_id":"C{i}","amount_cents":"{i * 7}"}}' for i in range(1000)])
+    written = content_totals(texts)
+    assert content_totals(texts.shuffle(seed=3)) == written
+    assert content_totals(texts.scatter([5], [texts[5].replace("35", "36")])).sha256 != written.sha256
+    assert content_totals(texts.slice(1)).count == written.count - 1
+    doubled = texts.scatter([7], [texts[8]])  # same count, one text twice, one lost
+    assert content_totals(doubled).count == written.count
+    assert content_totals(doubled).sha256 != written.sha256

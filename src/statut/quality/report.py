@@ -153,10 +153,8 @@ def report_lines(reasons: pl.DataFrame, language: str, rules: Catalogue) -> pl.D
         ]
         filled_by_row = frame.get_column("message").scatter(at.get_column("_at"), messages)
         frame = frame.with_columns(filled_by_row.alias("message"))
-    return frame.select(
-        *(f.name for f in fields(ReportLine) if f.name != "message"),
-        _neutralised(pl.col("message")).alias("message"),
-    ).select([f.name for f in fields(ReportLine)])
+    neutralised_message = _neutralised(pl.col("message")).alias("message")
+    return frame.select(neutralised_message if f.name == "message" else pl.col(f.name) for f in fields(ReportLine))
 
 
 def _template_parts(template: str) -> list[tuple[bool, str]] | None:
